@@ -1,0 +1,74 @@
+import type { Account } from '../../shared/domain/account.js';
+import type { SolonConfig } from '../../shared/domain/config.js';
+import { resolvePassword } from './config/password.js';
+import { ImapSession } from './imap/imapflow-session.js';
+import type { Failure } from './imap/errors.js';
+import type { Logger, SecretSource } from './ports.js';
+
+export interface AccountCheck {
+  accountId: string;
+  ok: boolean;
+  /** The failure, classified (wrong password, TLS, refused, DNS …). */
+  failure?: Failure;
+  capabilities: string[];
+  folders: string[];
+  /** Problems that will bite later: a watched mailbox or a rule's target folder that does not exist, no IDLE. */
+  warnings: string[];
+}
+
+/** Log in to each account, list its folders, and check the config against what the server has. */
+export async function checkAccounts(
+  config: SolonConfig,
+  log: Logger,
+  keychain?: SecretSource,
+): Promise<AccountCheck[]> {
+  return Promise.all(
+    config.accounts.map((a) => checkAccount(a, config, log.child({ account: a.id }), keychain)),
+  );
+}
+
+async function checkAccount(
+  account: Account,
+  config: SolonConfig,
+  log: Logger,
+  keychain?: SecretSource,
+): Promise<AccountCheck> {
+  const result: AccountCheck = {
+    accountId: account.id,
+    ok: false,
+    capabilities: [],
+    folders: [],
+    warnings: [],
+  };
+  let session: ImapSession | undefined;
+  try {
+    const password = await resolvePassword(account, keychain);
+    session = await ImapSession.create(account, password, config.engine, log);
+    await session.connect();
+    const client = session.client;
+    result.capabilities = [...client.capabilities.keys()].sort();
+    result.folders = (await client.list()).map((m) => m.path).sort();
+    const has = new Set(result.folders.map((f) => (f.toUpperCase() === 'INBOX' ? 'INBOX' : f)));
+    if (!client.capabilities.has('IDLE'))
+      result.warnings.push(
+        'the server does not support IDLE: new mail will be noticed only by polling',
+      );
+    for (const m of account.mailboxes)
+      if (!has.has(m)) result.warnings.push(`watched mailbox "${m}" does not exist`);
+    const targets = new Set<string>();
+    for (const r of config.rules)
+      for (const a of r.actions) if (a.type === 'move' || a.type === 'copy') targets.add(a.folder);
+    for (const c of config.categories)
+      for (const a of c.actions) if (a.type === 'move' || a.type === 'copy') targets.add(a.folder);
+    for (const t of targets)
+      if (!has.has(t)) result.warnings.push(`rule target folder "${t}" does not exist`);
+    result.ok = true;
+  } catch (err) {
+    const f = err as Failure;
+    result.failure =
+      'kind' in (f as object) ? f : { kind: 'other', reason: (err as Error).message };
+  } finally {
+    await session?.logout();
+  }
+  return result;
+}

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import type { Account } from '../../../shared/domain/account.js';
+import type { SecretSource } from '../ports.js';
+
+/** Why a password could not be had; says which account and which source, never the secret. */
+export class PasswordError extends Error {}
+
+/**
+ * Fetch an account's password from where its config says: a command (`pass show mail/work`:
+ * the first line of its stdout, as mbsync's PassCmd), an environment variable, or the keychain
+ * through the injected SecretSource. Asked per connection, so a rotated password just works.
+ */
+export async function resolvePassword(
+  account: Account,
+  keychain?: SecretSource,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const src = account.password;
+  if ('env' in src) {
+    const v = env[src.env];
+    if (v === undefined || v === '')
+      throw new PasswordError(
+        `account "${account.id}": environment variable ${src.env} is not set`,
+      );
+    return v;
+  }
+  if ('command' in src) {
+    return await new Promise((resolve, reject) => {
+      execFile(
+        '/bin/sh',
+        ['-c', src.command],
+        { timeout: 30_000, maxBuffer: 64 * 1024 },
+        (err, stdout) => {
+          if (err) {
+            // The command's stderr may hold anything; name only the command and the exit.
+            const how = err.killed ? 'timed out' : `exited with ${String(err.code)}`;
+            return reject(new PasswordError(`account "${account.id}": password command ${how}`));
+          }
+          const line = stdout.split(/\r?\n/)[0] ?? '';
+          if (!line)
+            return reject(
+              new PasswordError(`account "${account.id}": password command printed nothing`),
+            );
+          resolve(line);
+        },
+      );
+    });
+  }
+  if (!keychain)
+    throw new PasswordError(
+      `account "${account.id}": keychain passwords need the desktop app; use a password command or env variable headless`,
+    );
+  return keychain.password(account.id);
+}

@@ -1,0 +1,209 @@
+import type { ActivityEntry } from '../../shared/domain/activity.js';
+import type { SolonConfig } from '../../shared/domain/config.js';
+import type { AccountStatus } from '../../shared/domain/status.js';
+import { ActivityLog } from './activity/activity-log.js';
+import { undoEntry } from './actions/undo.js';
+import { createClassifier, type Categorizer } from './classify/pipeline.js';
+import { resolvePassword } from './config/password.js';
+import { AccountSupervisor } from './imap/account-supervisor.js';
+import { MailboxWatcher } from './imap/mailbox-watcher.js';
+import { ledgerFile, MailboxLedger } from './ledger/mailbox-ledger.js';
+import { silentLogger, systemClock, type Clock, type Logger, type SecretSource } from './ports.js';
+import { join } from 'node:path';
+
+export interface EngineDeps {
+  config: SolonConfig;
+  dataDir: string;
+  clock?: Clock;
+  log?: Logger;
+  /** Keychain passwords (desktop app). Headless uses password commands and env variables. */
+  keychain?: SecretSource;
+  /** The LLM seam: asked for a category when no rule decided. */
+  categorize?: Categorizer;
+  /** Decide and report, change nothing: no IMAP writes, no checkpoint, no activity file. */
+  dryRun?: boolean;
+  /** Catch up once per mailbox, then stop. */
+  once?: boolean;
+  random?: () => number;
+  /** Tests: force COPY + \Deleted + UID EXPUNGE instead of MOVE. */
+  noMove?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Engine {
+  start(): Promise<void>;
+  /** Flush and stop: the batch in hand finishes, checkpoints are written, sessions log out. */
+  stop(): Promise<void>;
+  /** The OS is about to sleep, or the user paused. */
+  suspend(reason?: string): void;
+  /** Woke up / unpaused / password fixed: reconnect at once. */
+  resume(reason?: string): void;
+  /** Network changed or unlocked: check each connection, reconnect the dead ones. */
+  probe(): Promise<void>;
+  checkNow(): void;
+  status(): AccountStatus[];
+  onStatus(fn: (s: AccountStatus[]) => void): () => void;
+  onActivity(fn: (e: ActivityEntry) => void): () => void;
+  /** Resolves when every mailbox has finished its first catch-up (or given up, in once mode). */
+  caughtUp(): Promise<void>;
+  recentActivity(limit: number): Promise<ActivityEntry[]>;
+  undo(entryId: string): Promise<ActivityEntry>;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? silentLogger;
+  const settings = deps.config.engine;
+  const activityLog = new ActivityLog({ dir: join(deps.dataDir, 'activity') });
+  const statusListeners = new Set<(s: AccountStatus[]) => void>();
+  const activityListeners = new Set<(e: ActivityEntry) => void>();
+  const supervisors: AccountSupervisor[] = [];
+  let jumpTimer: ReturnType<Clock['setTimeout']> | undefined;
+  let running = false;
+
+  const emitStatus = (): void => {
+    const s = supervisors.map((sv) => sv.status());
+    for (const fn of statusListeners) fn(s);
+  };
+
+  async function build(): Promise<void> {
+    for (const account of deps.config.accounts) {
+      const alog = log.child({ account: account.id });
+      const watchers: MailboxWatcher[] = [];
+      const supervisor = new AccountSupervisor(account, watchers, clock);
+      for (const mailbox of account.mailboxes) {
+        const file = ledgerFile(deps.dataDir, account.id, mailbox);
+        // A dry run starts from the real checkpoint but never writes it.
+        const ledger = deps.dryRun
+          ? await MailboxLedger.open(
+              undefined,
+              mailbox,
+              (await MailboxLedger.open(file, mailbox)).state,
+            )
+          : await MailboxLedger.open(file, mailbox);
+        watchers.push(
+          new MailboxWatcher({
+            account,
+            mailbox,
+            settings,
+            clock,
+            log: alog,
+            password: () => resolvePassword(account, deps.keychain, deps.env),
+            ledger,
+            classify: createClassifier({
+              rules: deps.config.rules,
+              categories: deps.config.categories,
+              mailbox,
+              categorize: deps.categorize,
+            }),
+            record: async (entries) => {
+              if (!deps.dryRun) await activityLog.append(entries);
+              for (const e of entries) {
+                if (e.result === 'done' || e.result === 'error') supervisor.count(e.result);
+                for (const fn of activityListeners) fn(e);
+              }
+              if (entries.length) emitStatus();
+            },
+            recordedKeys: async () => {
+              const keys = new Set<string>();
+              for (const e of await activityLog.readAll())
+                if (e.result === 'done' || e.result === 'no-match') keys.add(e.key);
+              return keys;
+            },
+            onStatus: () => emitStatus(),
+            dryRun: deps.dryRun ?? false,
+            once: deps.once,
+            random: deps.random,
+            noMove: deps.noMove,
+          }),
+        );
+      }
+      supervisors.push(supervisor);
+    }
+  }
+
+  /**
+   * Sleep detector: timers do not run while the machine sleeps, so a tick that arrives much
+   * later than scheduled means we slept (headless has no OS event for it). Treat it as a wake.
+   */
+  function tick(last: number): void {
+    jumpTimer = clock.setTimeout(() => {
+      const now = clock.now();
+      const gap = now - last - settings.clockTickMs;
+      if (gap > settings.clockJumpMs) {
+        log.info('wall clock jumped: treating as a wake', { gapMs: gap });
+        for (const s of supervisors) s.resume(`woke up (clock jumped ${Math.round(gap / 1000)} s)`);
+      }
+      if (running) tick(now);
+    }, settings.clockTickMs);
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      await build();
+      running = true;
+      for (const s of supervisors) s.start();
+      if (!deps.once) tick(clock.now());
+    },
+    async stop() {
+      running = false;
+      clock.clearTimeout(jumpTimer);
+      await Promise.all(supervisors.map((s) => s.stop()));
+      emitStatus();
+    },
+    suspend(reason = 'the computer is going to sleep') {
+      for (const s of supervisors) s.suspend(reason);
+    },
+    resume(reason = 'resumed') {
+      for (const s of supervisors) s.resume(reason);
+    },
+    async probe() {
+      await Promise.all(supervisors.map((s) => s.probe()));
+    },
+    checkNow() {
+      for (const s of supervisors) s.checkNow();
+    },
+    status: () => supervisors.map((s) => s.status()),
+    onStatus(fn) {
+      statusListeners.add(fn);
+      return () => statusListeners.delete(fn);
+    },
+    onActivity(fn) {
+      activityListeners.add(fn);
+      return () => activityListeners.delete(fn);
+    },
+    async caughtUp() {
+      await Promise.all(supervisors.flatMap((s) => s.watchers.map((w) => w.caughtUp)));
+    },
+    recentActivity: (limit) => activityLog.recent(limit),
+    async undo(entryId) {
+      const all = await activityLog.readAll();
+      const entry = all.find((e) => e.id === entryId);
+      if (!entry) throw new Error(`no activity entry ${entryId}`);
+      if (all.some((e) => e.undoes === entryId)) throw new Error('already undone');
+      const account = deps.config.accounts.find((a) => a.id === entry.accountId);
+      if (!account) throw new Error(`no account "${entry.accountId}" in the config`);
+      const password = await resolvePassword(account, deps.keychain, deps.env);
+      await undoEntry(
+        account,
+        password,
+        settings,
+        entry,
+        log.child({ account: account.id, undo: entryId }),
+      );
+      const undone: ActivityEntry = {
+        ...entry,
+        id: `${entry.key}/${clock.now()}/undone`,
+        at: clock.now(),
+        result: 'undone',
+        undoes: entryId,
+        undo: [],
+        error: undefined,
+      };
+      await activityLog.append([undone]);
+      for (const fn of activityListeners) fn(undone);
+      return undone;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { readFileIfExists, writeFileAtomic } from '../util/atomic-file.js';
+
+/**
+ * The exactly-once record of one watched mailbox. A message's identity is
+ * (account, mailbox, UIDVALIDITY, UID).
+ *
+ * - `lastUid`: every UID ≤ lastUid has been handled (acted on, failed for good, or skipped).
+ * - `inflight`: the batch being acted on right now, with each message's plan. Written before
+ *   acting, cleared after; on restart the entries left here are re-run carefully (the executor
+ *   checks what already happened, so nothing is done twice).
+ * - `retry`: messages whose action failed and will be tried again, with their attempt counts.
+ * - `quarantined`: messages that failed too often; left in place, never tried again.
+ * - `handledIds`: Message-IDs recently handled, so a UIDVALIDITY change (mailbox recreated)
+ *   does not re-act on old mail.
+ */
+export const PlanRecord = z.object({
+  addFlags: z.array(z.string()),
+  removeFlags: z.array(z.string()),
+  gmailLabels: z.array(z.string()),
+  copyTo: z.array(z.string()),
+  moveTo: z.string().optional(),
+  notify: z.boolean(),
+});
+
+export const InflightEntry = z.object({
+  uid: z.number().int().positive(),
+  messageId: z.string().optional(),
+  from: z.string(),
+  subject: z.string(),
+  rules: z.array(z.object({ id: z.string(), name: z.string() })),
+  category: z.string().optional(),
+  plan: PlanRecord,
+  /** Set when the message could not be handled before acting (e.g. it could not be parsed). */
+  error: z.string().optional(),
+  /** How many times a batch holding this message was started (a crash mid-batch counts). */
+  attempts: z.number().int().min(1),
+  startedAt: z.number(),
+});
+export type InflightEntry = z.infer<typeof InflightEntry>;
+
+const LedgerState = z.object({
+  version: z.literal(1),
+  mailbox: z.string(),
+  uidValidity: z.string().optional(),
+  lastUid: z.number().int().min(0),
+  /** Client time of the last completed catch-up (for telling old mail from new after a UIDVALIDITY change). */
+  syncedAt: z.number().optional(),
+  inflight: z.array(InflightEntry),
+  /** The highest UID the in-flight batch covers (lastUid moves here when it is committed). */
+  inflightThrough: z.number().int().min(0).default(0),
+  retry: z.record(z.string(), z.number().int()),
+  quarantined: z.array(z.number().int()),
+  handledIds: z.array(z.string()),
+});
+export type LedgerState = z.infer<typeof LedgerState>;
+
+export const HANDLED_IDS_CAP = 5_000;
+const QUARANTINE_CAP = 1_000;
+
+export function ledgerFile(dataDir: string, accountId: string, mailbox: string): string {
+  // Mailbox names may hold any character; hash them, keep a readable prefix for humans.
+  const slug = mailbox.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40);
+  const hash = createHash('sha256').update(mailbox).digest('hex').slice(0, 10);
+  return join(dataDir, 'state', accountId, `${slug}-${hash}.json`);
+}
+
+export class MailboxLedger {
+  private constructor(
+    private readonly file: string | undefined,
+    public state: LedgerState,
+  ) {}
+
+  /**
+   * Open (or start) the ledger at `file`. Pass file = undefined for a ledger that lives in
+   * memory only (dry runs: decide and log, change nothing — not even our own checkpoint).
+   */
+  static async open(
+    file: string | undefined,
+    mailbox: string,
+    seed?: LedgerState,
+  ): Promise<MailboxLedger> {
+    const fresh: LedgerState = {
+      version: 1,
+      mailbox,
+      lastUid: 0,
+      inflight: [],
+      inflightThrough: 0,
+      retry: {},
+      quarantined: [],
+      handledIds: [],
+    };
+    if (!file) return new MailboxLedger(undefined, seed ? structuredClone(seed) : fresh);
+    const text = await readFileIfExists(file);
+    if (text === undefined) return new MailboxLedger(file, fresh);
+    const parsed = LedgerState.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new Error(
+        `ledger ${file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); move it aside to start over`,
+      );
+    }
+    return new MailboxLedger(file, parsed.data);
+  }
+
+  /** True once this mailbox has been seen (a first run starts at UIDNEXT). */
+  get initialized(): boolean {
+    return this.state.uidValidity !== undefined;
+  }
+
+  async save(): Promise<void> {
+    if (this.file) await writeFileAtomic(this.file, JSON.stringify(this.state));
+  }
+
+  /** Start fresh for a UIDVALIDITY: everything below `uidNext` counts as handled. */
+  reset(uidValidity: string, uidNext: number): void {
+    this.state.uidValidity = uidValidity;
+    this.state.lastUid = Math.max(0, uidNext - 1);
+    this.state.inflight = [];
+    this.state.inflightThrough = 0;
+    this.state.retry = {};
+    this.state.quarantined = [];
+  }
+
+  isQuarantined(uid: number): boolean {
+    return this.state.quarantined.includes(uid);
+  }
+
+  /** Record a batch as started (persisted before any action is taken). */
+  async begin(
+    entries: Omit<InflightEntry, 'attempts'>[],
+    throughUid: number,
+  ): Promise<InflightEntry[]> {
+    const previous = new Map(this.state.inflight.map((e) => [e.uid, e.attempts]));
+    const started = entries.map((e) => ({
+      ...e,
+      attempts: (previous.get(e.uid) ?? this.state.retry[String(e.uid)] ?? 0) + 1,
+    }));
+    this.state.inflight = started;
+    this.state.inflightThrough = throughUid;
+    await this.save();
+    return started;
+  }
+
+  /**
+   * Close a batch: `done` UIDs are handled, `failed` ones go to retry (or quarantine once they
+   * have failed `maxAttempts` times). lastUid advances to `throughUid` — the highest UID the
+   * batch covered — since failed ones are tracked in retry/quarantine, not by the checkpoint.
+   */
+  async commit(result: {
+    throughUid: number;
+    done: { uid: number; messageId?: string }[];
+    failed: { uid: number; attempts: number }[];
+    maxAttempts: number;
+    now: number;
+  }): Promise<{ quarantined: number[] }> {
+    const s = this.state;
+    const quarantined: number[] = [];
+    for (const d of result.done) {
+      delete s.retry[String(d.uid)];
+      if (d.messageId) s.handledIds.push(d.messageId);
+    }
+    for (const f of result.failed) {
+      if (f.attempts >= result.maxAttempts) {
+        delete s.retry[String(f.uid)];
+        s.quarantined.push(f.uid);
+        quarantined.push(f.uid);
+      } else {
+        s.retry[String(f.uid)] = f.attempts;
+      }
+    }
+    if (s.handledIds.length > HANDLED_IDS_CAP)
+      s.handledIds.splice(0, s.handledIds.length - HANDLED_IDS_CAP);
+    if (s.quarantined.length > QUARANTINE_CAP)
+      s.quarantined.splice(0, s.quarantined.length - QUARANTINE_CAP);
+    s.lastUid = Math.max(s.lastUid, result.throughUid);
+    s.inflight = [];
+    s.inflightThrough = 0;
+    s.syncedAt = result.now;
+    await this.save();
+    return { quarantined };
+  }
+}

@@ -1,0 +1,42 @@
+import type { CorpusMessage } from './corpus.js';
+
+/** A header's first value, unfolded, straight from the raw bytes (independent of mailparser). */
+export function rawHeader(raw: Buffer, name: string): string | undefined {
+  const text = raw.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head);
+  return m?.[1]?.trim();
+}
+
+/**
+ * Where examples/demo-rules.yaml should put a corpus message, worked out independently of the
+ * rule engine (plain string tests on the raw headers), so the tests check the engine against
+ * something it did not compute itself.
+ */
+export function expectedFolder(m: CorpusMessage): string {
+  const listId = rawHeader(m.raw, 'List-Id') ?? '';
+  const listPost = rawHeader(m.raw, 'List-Post') ?? '';
+  if (listId.toLowerCase().includes('exmh')) return 'Lists/exmh';
+  if (/(spamassassin|razor)-[a-z]+\.example\.sourceforge\.net/.test(listId)) return 'Lists/spamassassin';
+  if (listId.toLowerCase().includes('fork.xent.com')) return 'Lists/fork';
+  if (listId.toLowerCase().endsWith('freshrpms.net>') || listPost.toLowerCase().includes('freshrpms')) return 'Lists/rpm';
+  if (/\.linux\.ie>?$/.test(listId)) return 'Lists/linux-ie';
+  return 'INBOX';
+}
+
+/** Messages with distinct Message-IDs (the corpus repeats a few), for exactly-once checks. */
+export function distinctById(msgs: CorpusMessage[]): CorpusMessage[] {
+  const seen = new Set<string>();
+  return msgs.filter((m) => {
+    const id = rawHeader(m.raw, 'Message-ID');
+    if (!id || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Message-ID without angle brackets. */
+export function idOf(m: CorpusMessage): string {
+  return (rawHeader(m.raw, 'Message-ID') ?? '').replace(/^<|>$/g, '');
+}
