@@ -12,6 +12,7 @@ import { checkAccounts } from './core/check.js';
 import { ConfigError, defaultDataDir, loadConfig } from './core/config/load-config.js';
 import { createEngine } from './core/engine.js';
 import { createStreamLogger, type LogFormat } from './core/log/console-logger.js';
+import { AlreadyRunning } from './core/util/instance-lock.js';
 
 const usage = `usage:
   solon run --config FILE [--once] [--dry-run] [--log-format text|json] [--verbose]
@@ -126,7 +127,13 @@ export async function main(argv: string[]): Promise<number> {
     dryRun: v['dry-run'] || undefined,
     once: v.once || undefined,
   });
-  await engine.start();
+  try {
+    await engine.start();
+  } catch (err) {
+    if (!(err instanceof AlreadyRunning)) throw err;
+    log.error(err.message);
+    return exitCodes.error;
+  }
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string): void => {

@@ -36,7 +36,12 @@ export function distinctById(msgs: CorpusMessage[]): CorpusMessage[] {
   });
 }
 
-/** Message-ID without angle brackets. */
+/** A Message-ID compared loosely: no angle brackets, runs of white space as one space. */
+export function normId(id: string | undefined): string {
+  return (id ?? '').replace(/\s+/g, ' ').trim().replace(/^<|>$/g, '');
+}
+
+/** The corpus message's Message-ID, normalized like {@link normId}. */
 export function idOf(m: CorpusMessage): string {
-  return (rawHeader(m.raw, 'Message-ID') ?? '').replace(/^<|>$/g, '');
+  return normId(rawHeader(m.raw, 'Message-ID'));
 }

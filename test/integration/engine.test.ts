@@ -6,8 +6,9 @@ import type { ActivityEntry } from '../../src/shared/domain/activity.js';
 import { parseConfig } from '../../src/main/core/config/load-config.js';
 import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { spamAssassinMessages, type CorpusMessage } from '../helpers/corpus.js';
-import { distinctById, expectedFolder, idOf } from '../helpers/corpus-expect.js';
-import { useDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { distinctById, expectedFolder, idOf, normId } from '../helpers/corpus-expect.js';
+import type { Dovecot } from '../helpers/dovecot.js';
+import { useDovecot } from '../helpers/use-dovecot.js';
 import { FakeClock, waitFor } from '../helpers/fake-clock.js';
 import { configFor, demoFolders } from '../helpers/solon-config.js';
 
@@ -47,7 +48,7 @@ async function expectSortedOnce(d: Dovecot, user: string, msgs: CorpusMessage[],
   const where = new Map<string, string[]>();
   for (const box of mailboxes) {
     for (const m of await d.listMessages(user, box)) {
-      const id = (m.messageId ?? '').replace(/^<|>$/g, '');
+      const id = normId(m.messageId);
       where.set(id, [...(where.get(id) ?? []), box]);
     }
   }
@@ -81,7 +82,7 @@ describe('engine against a real Dovecot', () => {
     const counts = await expectSortedOnce(d, 'alice', msgs);
     expect(Object.keys(counts).length).toBeGreaterThanOrEqual(3); // the sample really exercises several rules
     // The pre-existing mail was not touched.
-    const inbox = new Set((await d.listMessages('alice', 'INBOX')).map((m) => (m.messageId ?? '').replace(/^<|>$/g, '')));
+    const inbox = new Set((await d.listMessages('alice', 'INBOX')).map((m) => normId(m.messageId)));
     for (const m of old) expect(inbox.has(idOf(m))).toBe(true);
     // The activity log agrees with the server: one entry per message, none for the old ones.
     const keys = activity.map((e) => e.messageId);

@@ -10,6 +10,7 @@ import { MailboxWatcher } from './imap/mailbox-watcher.js';
 import { ledgerFile, MailboxLedger } from './ledger/mailbox-ledger.js';
 import { silentLogger, systemClock, type Clock, type Logger, type SecretSource } from './ports.js';
 import { join } from 'node:path';
+import { acquireInstanceLock } from './util/instance-lock.js';
 
 export interface EngineDeps {
   config: SolonConfig;
@@ -60,6 +61,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const supervisors: AccountSupervisor[] = [];
   let jumpTimer: ReturnType<Clock['setTimeout']> | undefined;
   let running = false;
+  let unlock: (() => Promise<void>) | undefined;
 
   const emitStatus = (): void => {
     const s = supervisors.map((sv) => sv.status());
@@ -141,6 +143,8 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     async start() {
       if (running) return;
+      // A dry run writes nothing, so it may look over a running Solon's shoulder.
+      if (!deps.dryRun) unlock = await acquireInstanceLock(deps.dataDir);
       await build();
       running = true;
       for (const s of supervisors) s.start();
@@ -150,6 +154,8 @@ export function createEngine(deps: EngineDeps): Engine {
       running = false;
       clock.clearTimeout(jumpTimer);
       await Promise.all(supervisors.map((s) => s.stop()));
+      await unlock?.();
+      unlock = undefined;
       emitStatus();
     },
     suspend(reason = 'the computer is going to sleep') {

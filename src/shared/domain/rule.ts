@@ -78,9 +78,7 @@ export type Rule = z.infer<typeof Rule>;
 export type RuleInput = z.input<typeof Rule>;
 
 export const Category = z.object({
-  name: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a category name is letters, digits, _ and -'),
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a category name is letters, digits, _ and -'),
   /** What the classifier is told this category means. */
   description: z.string().default(''),
   actions: z.array(Action).default([]),

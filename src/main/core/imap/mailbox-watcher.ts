@@ -407,7 +407,7 @@ export class MailboxWatcher {
     const client = this.session!.client;
     const ledger = this.d.ledger;
     const rows: FetchMessageObject[] = uids.length
-      ? await client.fetchAll(uidSet(uids), fetchQuery(), {
+      ? await client.fetchAll(uidSet(uids), fetchQuery(this.d.settings.fetchPrefixBytes), {
           uid: true,
         })
       : [];
