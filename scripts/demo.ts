@@ -19,12 +19,19 @@ import { distinctById, expectedFolder, idOf, normId } from '../test/helpers/corp
 import { startDovecot } from '../test/helpers/dovecot.js';
 import { configFor, demoFolders } from '../test/helpers/solon-config.js';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '600' }, quiet: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '600' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
 const count = Number(values.messages);
 
 async function main(): Promise<number> {
   if (!existsSync('/usr/sbin/dovecot')) {
-    process.stderr.write('The demo needs Dovecot (its own private instance, nothing system-wide is touched).\nInstall it with: sudo apt-get install dovecot-imapd   (Debian/Ubuntu)\n');
+    process.stderr.write(
+      'The demo needs Dovecot (its own private instance, nothing system-wide is touched).\nInstall it with: sudo apt-get install dovecot-imapd   (Debian/Ubuntu)\n',
+    );
     return 1;
   }
   const dir = await mkdtemp(join(tmpdir(), 'solon-demo-'));
@@ -32,24 +39,45 @@ async function main(): Promise<number> {
   const log = createStreamLogger({ format: 'text', level: 'warn' });
   try {
     for (const f of demoFolders()) await dovecot.createMailbox('demo', f);
-    const config = parseConfig(configFor(dovecot, { user: 'demo', passwordEnv: 'SOLON_DEMO_PASSWORD', dataDir: join(dir, 'data') }));
-    const engine = createEngine({ config, dataDir: join(dir, 'data'), log, env: { SOLON_DEMO_PASSWORD: 'demo-password' } });
+    const config = parseConfig(
+      configFor(dovecot, {
+        user: 'demo',
+        passwordEnv: 'SOLON_DEMO_PASSWORD',
+        dataDir: join(dir, 'data'),
+      }),
+    );
+    const engine = createEngine({
+      config,
+      dataDir: join(dir, 'data'),
+      log,
+      env: { SOLON_DEMO_PASSWORD: 'demo-password' },
+    });
     const decisions: ActivityEntry[] = [];
     engine.onActivity((e) => {
       decisions.push(e);
       if (!values.quiet) {
         const to = e.result === 'no-match' ? 'stays in INBOX' : e.actions;
-        process.stdout.write(`${String(decisions.length).padStart(4)} [${e.result}] ${e.subject.slice(0, 60).padEnd(60)} → ${to}${e.error ? ` (${e.error})` : ''}\n`);
+        process.stdout.write(
+          `${String(decisions.length).padStart(4)} [${e.result}] ${e.subject.slice(0, 60).padEnd(60)} → ${to}${e.error ? ` (${e.error})` : ''}\n`,
+        );
       }
     });
-    process.stdout.write(`Dovecot on 127.0.0.1:${dovecot.tlsPort} (TLS, verified). Starting Solon with ${config.rules.length} rules…\n`);
+    process.stdout.write(
+      `Dovecot on 127.0.0.1:${dovecot.tlsPort} (TLS, verified). Starting Solon with ${config.rules.length} rules…\n`,
+    );
     await engine.start();
     await until(() => engine.status()[0]?.state === 'watching', 20_000, 'Solon to start watching');
 
     const msgs = distinctById(spamAssassinMessages()).slice(0, count);
-    process.stdout.write(`Delivering ${msgs.length} real messages from the SpamAssassin corpus while Solon watches…\n`);
+    process.stdout.write(
+      `Delivering ${msgs.length} real messages from the SpamAssassin corpus while Solon watches…\n`,
+    );
     const t0 = Date.now();
-    await dovecot.appendMany('demo', 'INBOX', msgs.map((m) => m.raw));
+    await dovecot.appendMany(
+      'demo',
+      'INBOX',
+      msgs.map((m) => m.raw),
+    );
     await until(() => decisions.length >= msgs.length, 120_000, 'every message to be handled');
     const seconds = (Date.now() - t0) / 1000;
     await engine.stop();
@@ -60,7 +88,8 @@ async function main(): Promise<number> {
     for (const box of ['INBOX', ...demoFolders()]) {
       const list = await dovecot.listMessages('demo', box);
       counts[box] = list.length;
-      for (const m of list) where.set(normId(m.messageId), [...(where.get(normId(m.messageId)) ?? []), box]);
+      for (const m of list)
+        where.set(normId(m.messageId), [...(where.get(normId(m.messageId)) ?? []), box]);
     }
     let lost = 0;
     let duplicates = 0;
@@ -72,11 +101,20 @@ async function main(): Promise<number> {
       else if (at[0] !== expectedFolder(m)) misplaced++;
     }
     const keys = decisions.map((d) => d.key);
-    const errors = decisions.filter((d) => d.result === 'error' || d.result === 'quarantined').length;
-    process.stdout.write(`\nSummary\n  delivered   ${msgs.length}\n  handled     ${new Set(keys).size} (${decisions.filter((d) => d.result === 'done').length} acted on, ${decisions.filter((d) => d.result === 'no-match').length} left in INBOX) in ${seconds.toFixed(1)} s\n`);
-    for (const [box, n] of Object.entries(counts)) process.stdout.write(`  ${box.padEnd(20)} ${n}\n`);
-    process.stdout.write(`  duplicates  ${duplicates + (keys.length - new Set(keys).size)}\n  lost        ${lost}\n  misplaced   ${misplaced}\n  errors      ${errors}\n`);
-    return lost + duplicates + misplaced + errors === 0 && new Set(keys).size === msgs.length ? 0 : 1;
+    const errors = decisions.filter(
+      (d) => d.result === 'error' || d.result === 'quarantined',
+    ).length;
+    process.stdout.write(
+      `\nSummary\n  delivered   ${msgs.length}\n  handled     ${new Set(keys).size} (${decisions.filter((d) => d.result === 'done').length} acted on, ${decisions.filter((d) => d.result === 'no-match').length} left in INBOX) in ${seconds.toFixed(1)} s\n`,
+    );
+    for (const [box, n] of Object.entries(counts))
+      process.stdout.write(`  ${box.padEnd(20)} ${n}\n`);
+    process.stdout.write(
+      `  duplicates  ${duplicates + (keys.length - new Set(keys).size)}\n  lost        ${lost}\n  misplaced   ${misplaced}\n  errors      ${errors}\n`,
+    );
+    return lost + duplicates + misplaced + errors === 0 && new Set(keys).size === msgs.length
+      ? 0
+      : 1;
   } finally {
     await dovecot.stop();
     await rm(dir, { recursive: true, force: true });

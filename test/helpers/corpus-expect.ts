@@ -18,9 +18,14 @@ export function expectedFolder(m: CorpusMessage): string {
   const listId = rawHeader(m.raw, 'List-Id') ?? '';
   const listPost = rawHeader(m.raw, 'List-Post') ?? '';
   if (listId.toLowerCase().includes('exmh')) return 'Lists/exmh';
-  if (/(spamassassin|razor)-[a-z]+\.example\.sourceforge\.net/.test(listId)) return 'Lists/spamassassin';
+  if (/(spamassassin|razor)-[a-z]+\.example\.sourceforge\.net/.test(listId))
+    return 'Lists/spamassassin';
   if (listId.toLowerCase().includes('fork.xent.com')) return 'Lists/fork';
-  if (listId.toLowerCase().endsWith('freshrpms.net>') || listPost.toLowerCase().includes('freshrpms')) return 'Lists/rpm';
+  if (
+    listId.toLowerCase().endsWith('freshrpms.net>') ||
+    listPost.toLowerCase().includes('freshrpms')
+  )
+    return 'Lists/rpm';
   if (/\.linux\.ie>?$/.test(listId)) return 'Lists/linux-ie';
   return 'INBOX';
 }

@@ -266,12 +266,22 @@ class DovecotInstance implements Dovecot {
     await this.doveadm(['mailbox', 'create', '-u', user, name]);
   }
 
-  async append(user: string, mailbox: string, raw: Buffer | string, flags?: string[]): Promise<number> {
+  async append(
+    user: string,
+    mailbox: string,
+    raw: Buffer | string,
+    flags?: string[],
+  ): Promise<number> {
     const [uid] = await this.appendMany(user, mailbox, [raw], flags);
     return uid!;
   }
 
-  async appendMany(user: string, mailbox: string, raws: (Buffer | string)[], flags?: string[]): Promise<number[]> {
+  async appendMany(
+    user: string,
+    mailbox: string,
+    raws: (Buffer | string)[],
+    flags?: string[],
+  ): Promise<number[]> {
     const entry = this.users.find((u) => u.user === user);
     if (!entry) throw new Error(`no such Dovecot user: ${user}`);
     const client = new ImapFlow({

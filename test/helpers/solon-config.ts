@@ -9,21 +9,31 @@ export const projectRoot = join(import.meta.dirname, '..', '..');
 
 /** The rules of examples/demo-rules.yaml (the demo's and the tests' rules). */
 export function demoRules(): RuleInput[] {
-  const doc = parse(readFileSync(join(projectRoot, 'examples', 'demo-rules.yaml'), 'utf8')) as { rules: RuleInput[] };
+  const doc = parse(readFileSync(join(projectRoot, 'examples', 'demo-rules.yaml'), 'utf8')) as {
+    rules: RuleInput[];
+  };
   return doc.rules;
 }
 
 /** The folders demo-rules.yaml moves mail to. */
 export function demoFolders(): string[] {
   const out = new Set<string>();
-  for (const r of demoRules()) for (const a of r.actions ?? []) if (a.type === 'move' || a.type === 'copy') out.add(a.folder);
+  for (const r of demoRules())
+    for (const a of r.actions ?? []) if (a.type === 'move' || a.type === 'copy') out.add(a.folder);
   return [...out];
 }
 
 /** A config for one account on a private Dovecot, over implicit TLS with verification on. */
 export function configFor(
   dovecot: Dovecot,
-  opts: { user: string; passwordEnv: string; dataDir: string; mailboxes?: string[]; rules?: RuleInput[]; engine?: Record<string, number> },
+  opts: {
+    user: string;
+    passwordEnv: string;
+    dataDir: string;
+    mailboxes?: string[];
+    rules?: RuleInput[];
+    engine?: Record<string, number>;
+  },
 ): SolonConfigInput {
   return {
     dataDir: opts.dataDir,

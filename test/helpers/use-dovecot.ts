@@ -19,4 +19,3 @@ export function useDovecot(opts?: StartDovecotOptions): () => Dovecot {
     return instance;
   };
 }
-

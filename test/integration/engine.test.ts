@@ -12,7 +12,13 @@ import { useDovecot } from '../helpers/use-dovecot.js';
 import { FakeClock, waitFor } from '../helpers/fake-clock.js';
 import { configFor, demoFolders } from '../helpers/solon-config.js';
 
-const dovecot = useDovecot({ users: [{ user: 'alice', password: 'alice-pw' }, { user: 'bob', password: 'bob-pw' }, { user: 'carol', password: 'carol-pw' }] });
+const dovecot = useDovecot({
+  users: [
+    { user: 'alice', password: 'alice-pw' },
+    { user: 'bob', password: 'bob-pw' },
+    { user: 'carol', password: 'carol-pw' },
+  ],
+});
 const env = { ALICE_PW: 'alice-pw', BOB_PW: 'bob-pw', CAROL_PW: 'carol-pw', WRONG_PW: 'nope' };
 
 // Real mail: list traffic of every kind plus spam, distinct Message-IDs.
@@ -28,10 +34,16 @@ afterEach(async () => {
   dirs = [];
 });
 
-async function makeEngine(user: string, passwordEnv: string, opts: { clock?: FakeClock; mailboxes?: string[]; dataDir?: string } = {}): Promise<{ engine: Engine; dataDir: string; activity: ActivityEntry[] }> {
+async function makeEngine(
+  user: string,
+  passwordEnv: string,
+  opts: { clock?: FakeClock; mailboxes?: string[]; dataDir?: string } = {},
+): Promise<{ engine: Engine; dataDir: string; activity: ActivityEntry[] }> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'solon-engine-')));
   if (!opts.dataDir) dirs.push(dataDir);
-  const config = parseConfig(configFor(dovecot(), { user, passwordEnv, dataDir, mailboxes: opts.mailboxes }));
+  const config = parseConfig(
+    configFor(dovecot(), { user, passwordEnv, dataDir, mailboxes: opts.mailboxes }),
+  );
   const engine = createEngine({ config, dataDir, env, clock: opts.clock });
   const activity: ActivityEntry[] = [];
   engine.onActivity((e) => activity.push(e));
@@ -44,7 +56,12 @@ async function createFolders(d: Dovecot, user: string): Promise<void> {
 }
 
 /** Every message is in exactly one folder, the one the rules say; returns the per-folder counts. */
-async function expectSortedOnce(d: Dovecot, user: string, msgs: CorpusMessage[], mailboxes: string[] = ['INBOX', ...demoFolders()]): Promise<Record<string, number>> {
+async function expectSortedOnce(
+  d: Dovecot,
+  user: string,
+  msgs: CorpusMessage[],
+  mailboxes: string[] = ['INBOX', ...demoFolders()],
+): Promise<Record<string, number>> {
   const where = new Map<string, string[]>();
   for (const box of mailboxes) {
     for (const m of await d.listMessages(user, box)) {
@@ -87,7 +104,9 @@ describe('engine against a real Dovecot', () => {
     // The activity log agrees with the server: one entry per message, none for the old ones.
     const keys = activity.map((e) => e.messageId);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(activity.filter((e) => e.result === 'done').length).toBe(msgs.filter((m) => expectedFolder(m) !== 'INBOX').length);
+    expect(activity.filter((e) => e.result === 'done').length).toBe(
+      msgs.filter((m) => expectedFolder(m) !== 'INBOX').length,
+    );
     const status = engine.status()[0]!;
     expect(status.lastMessage?.subject).toBeTruthy();
     expect(status.handledToday).toBeGreaterThan(0);
@@ -137,7 +156,10 @@ describe('engine against a real Dovecot', () => {
     expect(st.reason).toMatch(/password/);
     expect(st.code).toBe('AUTHENTICATIONFAILED');
     // No retry storm: an hour passes (every engine timer fires) and no new login is tried.
-    const mismatches = async (): Promise<number> => (await d.logTail(10_000)).split('\n').filter((l) => /carol.*(mismatch|unknown user|auth failed)/i.test(l)).length;
+    const mismatches = async (): Promise<number> =>
+      (await d.logTail(10_000))
+        .split('\n')
+        .filter((l) => /carol.*(mismatch|unknown user|auth failed)/i.test(l)).length;
     const before = await mismatches();
     expect(before).toBeGreaterThan(0); // the log does record failed logins
     clock.advance(60 * 60_000);

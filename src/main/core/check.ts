@@ -2,7 +2,7 @@ import type { Account } from '../../shared/domain/account.js';
 import type { SolonConfig } from '../../shared/domain/config.js';
 import { resolvePassword } from './config/password.js';
 import { ImapSession } from './imap/imapflow-session.js';
-import type { Failure } from './imap/errors.js';
+import { classifyError, type Failure } from './imap/errors.js';
 import type { Logger, SecretSource } from './ports.js';
 
 export interface AccountCheck {
@@ -64,9 +64,7 @@ async function checkAccount(
       if (!has.has(t)) result.warnings.push(`rule target folder "${t}" does not exist`);
     result.ok = true;
   } catch (err) {
-    const f = err as Failure;
-    result.failure =
-      'kind' in (f as object) ? f : { kind: 'other', reason: (err as Error).message };
+    result.failure = classifyError(err);
   } finally {
     await session?.logout();
   }

@@ -25,6 +25,13 @@ export const EngineSettings = z
     socketTimeoutMs: z.number().int().min(10_000).default(150_000),
     connectTimeoutMs: z.number().int().min(1_000).default(20_000),
     /**
+     * Enter IDLE this long after the last command. imapflow's default is 15 s, and a server
+     * sends no EXISTS outside IDLE: new mail arriving in those 15 s waited up to 15 s (seen in
+     * test/integration/supervisor.test.ts). Our commands come in tight bursts, so a short
+     * pause already means "done for now".
+     */
+    idleDelayMs: z.number().int().min(0).default(50),
+    /**
      * Watchdog: NOOP this often while watching, answered within probeTimeoutMs or the connection
      * counts as dead. A blackholed (half-open) connection — what sleep or a Wi-Fi change leaves —
      * gives no OS signal; this bounds its detection to interval + timeout (≤ 45 s by default).

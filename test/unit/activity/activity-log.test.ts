@@ -1,4 +1,5 @@
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -80,31 +81,33 @@ describe('ActivityLog', () => {
     { keep: 2, n: 10, survive: 6 },
     { keep: 3, n: 10, survive: 8 },
     { keep: 3, n: 6, survive: 6 },
-  ])('rotation with keep=$keep keeps $keep old files and drops older entries', async ({
-    keep,
-    n,
-    survive,
-  }) => {
-    // Room for exactly two entries per file.
-    const maxBytes = 2 * lineBytes(entry(11));
-    const log = new ActivityLog({ dir, maxBytes, keep });
-    const all = range(11, 10 + n);
-    for (const u of all) await log.append([entry(u)]);
+  ])(
+    'rotation with keep=$keep keeps $keep old files and drops older entries',
+    async ({ keep, n, survive }) => {
+      // Room for exactly two entries per file.
+      const maxBytes = 2 * lineBytes(entry(11));
+      const log = new ActivityLog({ dir, maxBytes, keep });
+      const all = range(11, 10 + n);
+      for (const u of all) await log.append([entry(u)]);
 
-    const files = (await readdir(dir)).sort();
-    const rotated = files.filter((f) => /^activity\.\d+\.jsonl$/.test(f));
-    expect(files).toContain('activity.jsonl');
-    expect(rotated).toEqual(
-      range(1, Math.min(keep, n / 2 - 1)).map((i) => `activity.${i}.jsonl`),
-    );
-    for (const f of files) expect((await stat(join(dir, f))).size).toBeLessThanOrEqual(maxBytes);
-    expect(uids(await log.readAll())).toEqual(all.slice(-survive));
-    // activity.1 is the newest rotated file: the two entries before the current file's.
-    const one = await readFile(join(dir, 'activity.1.jsonl'), 'utf8');
-    expect(one.trim().split('\n').map((l) => (JSON.parse(l) as ActivityEntry).uid)).toEqual(
-      all.slice(-4, -2),
-    );
-  });
+      const files = (await readdir(dir)).sort();
+      const rotated = files.filter((f) => /^activity\.\d+\.jsonl$/.test(f));
+      expect(files).toContain('activity.jsonl');
+      expect(rotated).toEqual(
+        range(1, Math.min(keep, n / 2 - 1)).map((i) => `activity.${i}.jsonl`),
+      );
+      for (const f of files) expect((await stat(join(dir, f))).size).toBeLessThanOrEqual(maxBytes);
+      expect(uids(await log.readAll())).toEqual(all.slice(-survive));
+      // activity.1 is the newest rotated file: the two entries before the current file's.
+      const one = await readFile(join(dir, 'activity.1.jsonl'), 'utf8');
+      expect(
+        one
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as ActivityEntry).uid),
+      ).toEqual(all.slice(-4, -2));
+    },
+  );
 
   it('does not rotate a file still under maxBytes', async () => {
     const log = new ActivityLog({ dir, maxBytes: 10 * lineBytes(entry(11)), keep: 3 });
@@ -187,17 +190,12 @@ describe('ActivityLog', () => {
   it('calls onAppend listeners once per entry, in order, after the entries are on disk', async () => {
     const log = new ActivityLog({ dir });
     const seen: { uid: number; onDisk: boolean }[] = [];
-    const checks: Promise<void>[] = [];
     log.onAppend((e) => {
-      // Read synchronously-started, compared later: was the line there when we were called?
-      checks.push(
-        readFile(join(dir, 'activity.jsonl'), 'utf8').then((text) => {
-          seen.push({ uid: e.uid, onDisk: text.includes(`"id":"${e.id}"`) });
-        }),
-      );
+      // Read synchronously: is the line on disk at the moment the listener runs?
+      const text = readFileSync(join(dir, 'activity.jsonl'), 'utf8');
+      seen.push({ uid: e.uid, onDisk: text.includes(`"id":"${e.id}"`) });
     });
     await log.append([entry(1), entry(2)]);
-    await Promise.all(checks);
     expect(seen).toEqual([
       { uid: 1, onDisk: true },
       { uid: 2, onDisk: true },

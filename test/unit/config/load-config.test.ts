@@ -70,7 +70,11 @@ describe('parseConfig', () => {
   });
 
   it('accepts each password source', () => {
-    for (const password of [{ command: 'pass show mail/work' }, { env: 'PW' }, { keychain: true }]) {
+    for (const password of [
+      { command: 'pass show mail/work' },
+      { env: 'PW' },
+      { keychain: true },
+    ]) {
       expect(parseConfig({ accounts: [{ ...account, password }] }).accounts[0]?.password).toEqual(
         password,
       );
@@ -84,25 +88,127 @@ describe('parseConfig', () => {
   });
 
   it.each<[string, unknown, string, RegExp]>([
-    ['port as a string', { accounts: [{ ...account, port: '993' }] }, 'accounts[0].port', /expected number, received string/],
-    ['port out of range', { accounts: [{ ...account, port: 70_000 }] }, 'accounts[0].port', /65535/],
+    [
+      'port as a string',
+      { accounts: [{ ...account, port: '993' }] },
+      'accounts[0].port',
+      /expected number, received string/,
+    ],
+    [
+      'port out of range',
+      { accounts: [{ ...account, port: 70_000 }] },
+      'accounts[0].port',
+      /65535/,
+    ],
     ['no accounts key', {}, 'accounts', /expected array/],
     ['an empty account list', { accounts: [] }, 'accounts', /add at least one account/],
-    ['an unknown top-level key', { accounts: [account], rulez: [] }, '(top level)', /Unrecognized key: "rulez"/],
-    ['an unknown account key', { accounts: [{ ...account, pasword: 'x' }] }, 'accounts[0]', /Unrecognized key: "pasword"/],
-    ['an unknown engine key', { accounts: [account], engine: { idleRefresh: 5 } }, 'engine', /Unrecognized key: "idleRefresh"/],
-    ['an engine value under its minimum', { accounts: [account], engine: { idleRefreshMs: 10 } }, 'engine.idleRefreshMs', /10000/],
-    ['an account id that cannot name a folder', { accounts: [{ ...account, id: '../x' }] }, 'accounts[0].id', /letters, digits, - and _/],
-    ['an unknown tls mode', { accounts: [{ ...account, tls: 'ssl' }] }, 'accounts[0].tls', /implicit|starttls/],
-    ['a password env that is not a variable name', { accounts: [{ ...account, password: { env: 'MY PW' } }] }, 'accounts[0].password.env', /not a valid environment variable name/],
+    [
+      'an unknown top-level key',
+      { accounts: [account], rulez: [] },
+      '(top level)',
+      /Unrecognized key: "rulez"/,
+    ],
+    [
+      'an unknown account key',
+      { accounts: [{ ...account, pasword: 'x' }] },
+      'accounts[0]',
+      /Unrecognized key: "pasword"/,
+    ],
+    [
+      'an unknown engine key',
+      { accounts: [account], engine: { idleRefresh: 5 } },
+      'engine',
+      /Unrecognized key: "idleRefresh"/,
+    ],
+    [
+      'an engine value under its minimum',
+      { accounts: [account], engine: { idleRefreshMs: 10 } },
+      'engine.idleRefreshMs',
+      /10000/,
+    ],
+    [
+      'an account id that cannot name a folder',
+      { accounts: [{ ...account, id: '../x' }] },
+      'accounts[0].id',
+      /letters, digits, - and _/,
+    ],
+    [
+      'an unknown tls mode',
+      { accounts: [{ ...account, tls: 'ssl' }] },
+      'accounts[0].tls',
+      /implicit|starttls/,
+    ],
+    [
+      'a password env that is not a variable name',
+      { accounts: [{ ...account, password: { env: 'MY PW' } }] },
+      'accounts[0].password.env',
+      /not a valid environment variable name/,
+    ],
     ['a config that is not an object', 'accounts: []', '(top level)', /expected object/],
-    ['a bad regex in a rule', { accounts: [account], rules: [rule({ conditions: [{ field: 'subject', op: 'matches', value: 'foo(?=bar)' }] })] }, 'rules[0].conditions[0].value', /lookahead .* RE2/],
-    ['a backreference in a second rule', { accounts: [account], rules: [rule(), rule({ id: 'r2', conditions: [{ field: 'subject', op: 'contains', value: 'x' }, { field: 'from', op: 'matches', value: '(a)\\1' }] })] }, 'rules[1].conditions[1].value', /backreference .* RE2/],
-    ['an operator that does not fit the field', { accounts: [account], rules: [rule({ conditions: [{ field: 'size', op: 'contains', value: 'x' }] })] }, 'rules[0].conditions[0].op', /size supports only greater-than, less-than/],
-    ['a rule without conditions', { accounts: [account], rules: [rule({ conditions: [] })] }, 'rules[0].conditions', /at least one condition/],
-    ['duplicate rule ids', { accounts: [account], rules: [rule(), rule()] }, 'rules[1].id', /duplicate rule id "r1"/],
-    ['a rule category that does not exist', { accounts: [account], rules: [rule({ category: 'Newsletters' })], categories: [{ name: 'Receipts' }] }, 'rules[0].category', /no category named "Newsletters"/],
-    ['duplicate account ids', { accounts: [account, { ...account, host: 'other.example.org' }] }, 'accounts[1].id', /duplicate account id "work"/],
+    [
+      'a bad regex in a rule',
+      {
+        accounts: [account],
+        rules: [rule({ conditions: [{ field: 'subject', op: 'matches', value: 'foo(?=bar)' }] })],
+      },
+      'rules[0].conditions[0].value',
+      /lookahead .* RE2/,
+    ],
+    [
+      'a backreference in a second rule',
+      {
+        accounts: [account],
+        rules: [
+          rule(),
+          rule({
+            id: 'r2',
+            conditions: [
+              { field: 'subject', op: 'contains', value: 'x' },
+              { field: 'from', op: 'matches', value: '(a)\\1' },
+            ],
+          }),
+        ],
+      },
+      'rules[1].conditions[1].value',
+      /backreference .* RE2/,
+    ],
+    [
+      'an operator that does not fit the field',
+      {
+        accounts: [account],
+        rules: [rule({ conditions: [{ field: 'size', op: 'contains', value: 'x' }] })],
+      },
+      'rules[0].conditions[0].op',
+      /size supports only greater-than, less-than/,
+    ],
+    [
+      'a rule without conditions',
+      { accounts: [account], rules: [rule({ conditions: [] })] },
+      'rules[0].conditions',
+      /at least one condition/,
+    ],
+    [
+      'duplicate rule ids',
+      { accounts: [account], rules: [rule(), rule()] },
+      'rules[1].id',
+      /duplicate rule id "r1"/,
+    ],
+    [
+      'a rule category that does not exist',
+      {
+        accounts: [account],
+        rules: [rule({ category: 'Newsletters' })],
+        categories: [{ name: 'Receipts' }],
+      },
+      'rules[0].category',
+      /no category named "Newsletters"/,
+    ],
+    [
+      'duplicate account ids',
+      { accounts: [account, { ...account, host: 'other.example.org' }] },
+      'accounts[1].id',
+      /duplicate account id "work"/,
+    ],
   ])('names the field for %s', (_what, raw, path, message) => {
     const problems = problemsOf(raw);
     expect(problems.map((p) => p.path)).toContain(path);
@@ -145,18 +251,25 @@ describe('parseConfig', () => {
   // BUG (src/shared/domain/account.ts, PasswordSource: a bare z.union with no custom error):
   // `password: "hunter2"` is refused with only "Invalid input", which does not say why or what
   // to write instead. Expected a message pointing to `{ command: … }` / `{ env: … }`.
-  it.fails('says to use a password command or env variable when a password is given in clear', () => {
-    const [problem] = problemsOf({ accounts: [{ ...account, password: 'hunter2' }] });
-    expect(problem?.message).toMatch(/command/);
-    expect(problem?.message).toMatch(/env/);
-  });
+  it.fails(
+    'says to use a password command or env variable when a password is given in clear',
+    () => {
+      const [problem] = problemsOf({ accounts: [{ ...account, password: 'hunter2' }] });
+      expect(problem?.message).toMatch(/command/);
+      expect(problem?.message).toMatch(/env/);
+    },
+  );
 
   // BUG (src/shared/domain/rule.ts: Rule, Condition, Category are z.object without .strict(),
   // while SolonConfig, Account and EngineSettings are strict): a misspelt key inside a rule is
   // dropped without a word. `negat: true` silently turns "not from boss" into "from boss", and
   // `catgory:` silently sets no category. Expected: an "Unrecognized key" problem at the key.
   it.fails.each<[string, Record<string, unknown>, string]>([
-    ['a misspelt key in a condition', rule({ conditions: [{ field: 'from', op: 'contains', value: 'boss', negat: true }] }), 'rules[0].conditions[0]'],
+    [
+      'a misspelt key in a condition',
+      rule({ conditions: [{ field: 'from', op: 'contains', value: 'boss', negat: true }] }),
+      'rules[0].conditions[0]',
+    ],
     ['a misspelt key in a rule', rule({ catgory: 'Receipts' }), 'rules[0]'],
   ])('names %s', (_what, r, path) => {
     const problems = problemsOf({ accounts: [account], rules: [r] });

@@ -25,204 +25,207 @@ function authFailure(message: string, serverResponseCode?: string): Error {
 }
 
 /** Builders keyed by name; each returns a fresh error so a test can vary its message. */
-const cases: { name: string; make: (message: string) => unknown; kind: FailureKind; code?: string }[] =
-  [
-    // imapflow: login refused
-    {
-      name: 'AuthenticationFailure with AUTHENTICATIONFAILED',
-      make: (m) => authFailure(m, 'AUTHENTICATIONFAILED'),
-      kind: 'auth',
-      code: 'AUTHENTICATIONFAILED',
-    },
-    {
-      name: 'AuthenticationFailure without a response code',
-      make: (m) => authFailure(m),
-      kind: 'auth',
-      code: 'AUTHENTICATIONFAILED',
-    },
-    {
-      name: 'NO [AUTHORIZATIONFAILED] without the flag',
-      make: (m) =>
-        withFields(m, { responseStatus: 'NO', serverResponseCode: 'AUTHORIZATIONFAILED' }),
-      kind: 'auth',
-      code: 'AUTHORIZATIONFAILED',
-    },
-    {
-      name: 'NO [EXPIRED] (lower case code)',
-      make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'expired' }),
-      kind: 'auth',
-      code: 'EXPIRED',
-    },
-    // imapflow: "not now" response codes (RFC 5530) and ETHROTTLE
-    {
-      name: 'NO [UNAVAILABLE] even with authenticationFailed (temporary auth failure)',
-      make: (m) => withFields(m, { authenticationFailed: true, serverResponseCode: 'UNAVAILABLE' }),
-      kind: 'throttled',
-      code: 'UNAVAILABLE',
-    },
-    {
-      name: 'NO [LIMIT]',
-      make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'LIMIT' }),
-      kind: 'throttled',
-      code: 'LIMIT',
-    },
-    {
-      name: 'NO [INUSE]',
-      make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'INUSE' }),
-      kind: 'throttled',
-      code: 'INUSE',
-    },
-    {
-      name: 'ETHROTTLE from createImapError',
-      make: (m) => createImapError(m, 'ETHROTTLE', { throttleReset: 92_415 }),
-      kind: 'throttled',
-      code: 'ETHROTTLE',
-    },
-    // imapflow: mailbox
-    {
-      name: 'SELECT NO with mailboxMissing',
-      make: (m) =>
-        withFields(m, {
-          responseStatus: 'NO',
-          serverResponseCode: 'NONEXISTENT',
-          mailboxMissing: true,
-          path: 'Lists/Debian',
-        }),
-      kind: 'mailbox-missing',
-      code: 'NONEXISTENT',
-    },
-    // TLS: imapflow's flag and Node's codes
-    {
-      name: 'tlsFailed on a plain Error (STARTTLS required, not offered)',
-      make: (m) => withFields(m, { tlsFailed: true }),
-      kind: 'tls',
-      code: 'TLS',
-    },
-    {
-      name: 'STARTTLS_INJECTION with tlsFailed',
-      make: (m) => createImapError(m, 'STARTTLS_INJECTION', { tlsFailed: true }),
-      kind: 'tls',
-      code: 'STARTTLS_INJECTION',
-    },
-    {
-      name: 'Node DEPTH_ZERO_SELF_SIGNED_CERT',
-      make: (m) => withFields(m, { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
-      kind: 'tls',
-      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
-    },
-    {
-      name: 'Node ERR_TLS_CERT_ALTNAME_INVALID',
-      make: (m) =>
-        withFields(m, {
-          code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-          reason: "Host: imap.example.org. is not in the cert's altnames: DNS:localhost",
-          host: 'imap.example.org',
-        }),
-      kind: 'tls',
-      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-    },
-    {
-      name: 'Node ERR_SSL_* (prefix match)',
-      make: (m) => withFields(m, { code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' }),
-      kind: 'tls',
-      code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
-    },
-    {
-      name: 'ClosedAfterConnectTLS',
-      make: (m) => createImapError(m, 'ClosedAfterConnectTLS'),
-      kind: 'tls',
-      code: 'ClosedAfterConnectTLS',
-    },
-    // DNS
-    {
-      name: 'Node ENOTFOUND',
-      make: (m) => nodeSysError('ENOTFOUND', 'getaddrinfo', m),
-      kind: 'dns',
-      code: 'ENOTFOUND',
-    },
-    {
-      name: 'Node EAI_AGAIN',
-      make: (m) => nodeSysError('EAI_AGAIN', 'getaddrinfo', m),
-      kind: 'dns',
-      code: 'EAI_AGAIN',
-    },
-    // network
-    {
-      name: 'Node ECONNREFUSED',
-      make: (m) => nodeSysError('ECONNREFUSED', 'connect', m),
-      kind: 'network',
-      code: 'ECONNREFUSED',
-    },
-    {
-      name: 'Node ECONNRESET',
-      make: (m) => nodeSysError('ECONNRESET', 'read', m),
-      kind: 'network',
-      code: 'ECONNRESET',
-    },
-    {
-      name: 'Node EHOSTUNREACH',
-      make: (m) => nodeSysError('EHOSTUNREACH', 'connect', m),
-      kind: 'network',
-      code: 'EHOSTUNREACH',
-    },
-    {
-      name: 'imapflow NoConnection',
-      make: (m) => createImapError(m, 'NoConnection'),
-      kind: 'network',
-      code: 'NoConnection',
-    },
-    {
-      name: 'imapflow EConnectionClosed',
-      make: (m) => createImapError(m, 'EConnectionClosed'),
-      kind: 'network',
-      code: 'EConnectionClosed',
-    },
-    // timeouts
-    {
-      name: 'Node ETIMEDOUT',
-      make: (m) => nodeSysError('ETIMEDOUT', 'connect', m),
-      kind: 'timeout',
-      code: 'ETIMEDOUT',
-    },
-    {
-      name: 'imapflow CONNECT_TIMEOUT',
-      make: (m) => createImapError(m, 'CONNECT_TIMEOUT'),
-      kind: 'timeout',
-      code: 'CONNECT_TIMEOUT',
-    },
-    {
-      name: 'imapflow GREETING_TIMEOUT',
-      make: (m) => createImapError(m, 'GREETING_TIMEOUT'),
-      kind: 'timeout',
-      code: 'GREETING_TIMEOUT',
-    },
-    {
-      name: 'imapflow ETIMEOUT (socket inactivity)',
-      make: (m) => createImapError(m, 'ETIMEOUT'),
-      kind: 'timeout',
-      code: 'ETIMEOUT',
-    },
-    // session end
-    {
-      name: 'imapflow StateLogout',
-      make: (m) => createImapError(m, 'StateLogout'),
-      kind: 'closed',
-      code: 'StateLogout',
-    },
-    // everything else
-    {
-      name: 'a parser error',
-      make: (m) => createImapError(m, 'ParserError11'),
-      kind: 'other',
-      code: 'ParserError11',
-    },
-    {
-      name: 'BAD without a code',
-      make: (m) => withFields(m, { responseStatus: 'BAD', responseText: 'Unknown command' }),
-      kind: 'other',
-    },
-    { name: 'a plain Error', make: (m) => new Error(m), kind: 'other' },
-  ];
+const cases: {
+  name: string;
+  make: (message: string) => unknown;
+  kind: FailureKind;
+  code?: string;
+}[] = [
+  // imapflow: login refused
+  {
+    name: 'AuthenticationFailure with AUTHENTICATIONFAILED',
+    make: (m) => authFailure(m, 'AUTHENTICATIONFAILED'),
+    kind: 'auth',
+    code: 'AUTHENTICATIONFAILED',
+  },
+  {
+    name: 'AuthenticationFailure without a response code',
+    make: (m) => authFailure(m),
+    kind: 'auth',
+    code: 'AUTHENTICATIONFAILED',
+  },
+  {
+    name: 'NO [AUTHORIZATIONFAILED] without the flag',
+    make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'AUTHORIZATIONFAILED' }),
+    kind: 'auth',
+    code: 'AUTHORIZATIONFAILED',
+  },
+  {
+    name: 'NO [EXPIRED] (lower case code)',
+    make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'expired' }),
+    kind: 'auth',
+    code: 'EXPIRED',
+  },
+  // imapflow: "not now" response codes (RFC 5530) and ETHROTTLE
+  {
+    name: 'NO [UNAVAILABLE] even with authenticationFailed (temporary auth failure)',
+    make: (m) => withFields(m, { authenticationFailed: true, serverResponseCode: 'UNAVAILABLE' }),
+    kind: 'throttled',
+    code: 'UNAVAILABLE',
+  },
+  {
+    name: 'NO [LIMIT]',
+    make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'LIMIT' }),
+    kind: 'throttled',
+    code: 'LIMIT',
+  },
+  {
+    name: 'NO [INUSE]',
+    make: (m) => withFields(m, { responseStatus: 'NO', serverResponseCode: 'INUSE' }),
+    kind: 'throttled',
+    code: 'INUSE',
+  },
+  {
+    name: 'ETHROTTLE from createImapError',
+    make: (m) => createImapError(m, 'ETHROTTLE', { throttleReset: 92_415 }),
+    kind: 'throttled',
+    code: 'ETHROTTLE',
+  },
+  // imapflow: mailbox
+  {
+    name: 'SELECT NO with mailboxMissing',
+    make: (m) =>
+      withFields(m, {
+        responseStatus: 'NO',
+        serverResponseCode: 'NONEXISTENT',
+        mailboxMissing: true,
+        path: 'Lists/Debian',
+      }),
+    kind: 'mailbox-missing',
+    code: 'NONEXISTENT',
+  },
+  // TLS: imapflow's flag and Node's codes
+  {
+    name: 'tlsFailed on a plain Error (STARTTLS required, not offered)',
+    make: (m) => withFields(m, { tlsFailed: true }),
+    kind: 'tls',
+    code: 'TLS',
+  },
+  {
+    name: 'STARTTLS_INJECTION with tlsFailed',
+    make: (m) => createImapError(m, 'STARTTLS_INJECTION', { tlsFailed: true }),
+    kind: 'tls',
+    code: 'STARTTLS_INJECTION',
+  },
+  {
+    name: 'Node DEPTH_ZERO_SELF_SIGNED_CERT',
+    make: (m) => withFields(m, { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    kind: 'tls',
+    code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  },
+  {
+    name: 'Node ERR_TLS_CERT_ALTNAME_INVALID',
+    make: (m) =>
+      withFields(m, {
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        reason: "Host: imap.example.org. is not in the cert's altnames: DNS:localhost",
+        host: 'imap.example.org',
+      }),
+    kind: 'tls',
+    code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+  },
+  {
+    name: 'Node ERR_SSL_* (prefix match)',
+    make: (m) => withFields(m, { code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' }),
+    kind: 'tls',
+    code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  },
+  {
+    name: 'ClosedAfterConnectTLS',
+    make: (m) => createImapError(m, 'ClosedAfterConnectTLS'),
+    kind: 'tls',
+    code: 'ClosedAfterConnectTLS',
+  },
+  // DNS
+  {
+    name: 'Node ENOTFOUND',
+    make: (m) => nodeSysError('ENOTFOUND', 'getaddrinfo', m),
+    kind: 'dns',
+    code: 'ENOTFOUND',
+  },
+  {
+    name: 'Node EAI_AGAIN',
+    make: (m) => nodeSysError('EAI_AGAIN', 'getaddrinfo', m),
+    kind: 'dns',
+    code: 'EAI_AGAIN',
+  },
+  // network
+  {
+    name: 'Node ECONNREFUSED',
+    make: (m) => nodeSysError('ECONNREFUSED', 'connect', m),
+    kind: 'network',
+    code: 'ECONNREFUSED',
+  },
+  {
+    name: 'Node ECONNRESET',
+    make: (m) => nodeSysError('ECONNRESET', 'read', m),
+    kind: 'network',
+    code: 'ECONNRESET',
+  },
+  {
+    name: 'Node EHOSTUNREACH',
+    make: (m) => nodeSysError('EHOSTUNREACH', 'connect', m),
+    kind: 'network',
+    code: 'EHOSTUNREACH',
+  },
+  {
+    name: 'imapflow NoConnection',
+    make: (m) => createImapError(m, 'NoConnection'),
+    kind: 'network',
+    code: 'NoConnection',
+  },
+  {
+    name: 'imapflow EConnectionClosed',
+    make: (m) => createImapError(m, 'EConnectionClosed'),
+    kind: 'network',
+    code: 'EConnectionClosed',
+  },
+  // timeouts
+  {
+    name: 'Node ETIMEDOUT',
+    make: (m) => nodeSysError('ETIMEDOUT', 'connect', m),
+    kind: 'timeout',
+    code: 'ETIMEDOUT',
+  },
+  {
+    name: 'imapflow CONNECT_TIMEOUT',
+    make: (m) => createImapError(m, 'CONNECT_TIMEOUT'),
+    kind: 'timeout',
+    code: 'CONNECT_TIMEOUT',
+  },
+  {
+    name: 'imapflow GREETING_TIMEOUT',
+    make: (m) => createImapError(m, 'GREETING_TIMEOUT'),
+    kind: 'timeout',
+    code: 'GREETING_TIMEOUT',
+  },
+  {
+    name: 'imapflow ETIMEOUT (socket inactivity)',
+    make: (m) => createImapError(m, 'ETIMEOUT'),
+    kind: 'timeout',
+    code: 'ETIMEOUT',
+  },
+  // session end
+  {
+    name: 'imapflow StateLogout',
+    make: (m) => createImapError(m, 'StateLogout'),
+    kind: 'closed',
+    code: 'StateLogout',
+  },
+  // everything else
+  {
+    name: 'a parser error',
+    make: (m) => createImapError(m, 'ParserError11'),
+    kind: 'other',
+    code: 'ParserError11',
+  },
+  {
+    name: 'BAD without a code',
+    make: (m) => withFields(m, { responseStatus: 'BAD', responseText: 'Unknown command' }),
+    kind: 'other',
+  },
+  { name: 'a plain Error', make: (m) => new Error(m), kind: 'other' },
+];
 
 describe('classifyError', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -296,7 +299,9 @@ describe('classifyError', () => {
 
   it('does not put the server text of an auth failure in the reason', () => {
     // Servers sometimes echo the user name back; the reason is fixed wording.
-    const f = classifyError(authFailure('Invalid login for alice@example.org', 'AUTHENTICATIONFAILED'));
+    const f = classifyError(
+      authFailure('Invalid login for alice@example.org', 'AUTHENTICATIONFAILED'),
+    );
     expect(f.reason).not.toContain('alice');
   });
 

@@ -162,7 +162,13 @@ describe('MailboxLedger', () => {
   it('takes the attempt count from the retry map', async () => {
     const l = await MailboxLedger.open(file, 'INBOX');
     await l.begin([entry(7)], 7);
-    await l.commit({ throughUid: 7, done: [], failed: [{ uid: 7, attempts: 1 }], maxAttempts: 3, now: 1 });
+    await l.commit({
+      throughUid: 7,
+      done: [],
+      failed: [{ uid: 7, attempts: 1 }],
+      maxAttempts: 3,
+      now: 1,
+    });
     expect(l.state.retry).toEqual({ '7': 1 });
     const again = await l.begin([entry(7)], 7);
     expect(again[0]?.attempts).toBe(2);
@@ -226,7 +232,13 @@ describe('MailboxLedger', () => {
 
   it('a message that succeeds after failing leaves the retry map', async () => {
     const l = await MailboxLedger.open(file, 'INBOX');
-    await l.commit({ throughUid: 9, done: [], failed: [{ uid: 9, attempts: 1 }], maxAttempts: 3, now: 1 });
+    await l.commit({
+      throughUid: 9,
+      done: [],
+      failed: [{ uid: 9, attempts: 1 }],
+      maxAttempts: 3,
+      now: 1,
+    });
     await l.commit({ throughUid: 9, done: [{ uid: 9 }], failed: [], maxAttempts: 3, now: 2 });
     expect(l.state.retry).toEqual({});
     expect((await onDisk()).retry).toEqual({});
@@ -302,7 +314,13 @@ describe('MailboxLedger', () => {
     const l = await MailboxLedger.open(undefined, 'INBOX', seed);
     expect(l.initialized).toBe(true);
     await l.begin([entry(11)], 11);
-    await l.commit({ throughUid: 11, done: [{ uid: 11, messageId: '<11@x>' }], failed: [], maxAttempts: 3, now: 1 });
+    await l.commit({
+      throughUid: 11,
+      done: [{ uid: 11, messageId: '<11@x>' }],
+      failed: [],
+      maxAttempts: 3,
+      now: 1,
+    });
     await l.save();
     expect(l.state.lastUid).toBe(11);
     expect(seed.lastUid).toBe(10);

@@ -89,8 +89,16 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
+/** A Failure carried as an Error, so it can be thrown; classifyError() unwraps it. */
+export class FailureError extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
+}
+
 export function classifyError(err: unknown): Failure {
-  const e: ErrorLike = typeof err === 'object' && err !== null ? (err as ErrorLike) : {};
+  if (err instanceof FailureError) return err.failure;
+  const e: ErrorLike = typeof err === 'object' && err !== null ? err : {};
   const code = str(e.code);
   const responseCode = str(e.serverResponseCode)?.toUpperCase();
   const detail = str(e.responseText) ?? str(e.reason) ?? str(e.message) ?? String(err);

@@ -3,13 +3,14 @@ import { rootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { accountPort, type Account } from '../../../shared/domain/account.js';
 import type { Logger } from '../ports.js';
-import { classifyError, type Failure } from './errors.js';
+import { classifyError, FailureError, type Failure } from './errors.js';
 
 /** Timing knobs of one IMAP connection. Defaults in engine-settings.ts, with their reasons. */
 export interface SessionTimings {
   connectTimeoutMs: number;
   socketTimeoutMs: number;
   idleRefreshMs: number;
+  idleDelayMs: number;
 }
 
 /**
@@ -65,6 +66,7 @@ export class ImapSession {
       // We probe and refresh IDLE ourselves on our own clock (see MailboxWatcher); imapflow's
       // own IDLE restart covers servers that drop quiet IDLE sessions.
       maxIdleTime: timings.idleRefreshMs,
+      autoIdleDelay: timings.idleDelayMs,
       socketTimeout: timings.socketTimeoutMs,
       connectionTimeout: timings.connectTimeoutMs,
       greetingTimeout: timings.connectTimeoutMs,
@@ -81,7 +83,7 @@ export class ImapSession {
     } catch (err) {
       const f = classifyError(err);
       this.end(f);
-      throw f;
+      throw new FailureError(f);
     }
   }
 
@@ -163,7 +165,13 @@ function imapflowLogger(log: Logger): ImapFlowOptions['logger'] {
       if (o[k] !== undefined)
         fields[k] = k === 'err' ? String((o[k] as Error)?.message ?? o[k]) : o[k];
     // imapflow's info lines are connection chatter; keep them at debug.
-    (level === 'info' ? log.debug : log[level]).call(log, msg, fields);
+    if (level === 'info' || level === 'debug') log.debug(msg, fields);
+    else log[level](msg, fields);
   };
-  return { debug: () => undefined, info: pass('info'), warn: pass('debug'), error: pass('debug') };
+  return {
+    debug: process.env.SOLON_IMAP_DEBUG ? pass('debug') : () => undefined,
+    info: pass('info'),
+    warn: pass('debug'),
+    error: pass('debug'),
+  };
 }

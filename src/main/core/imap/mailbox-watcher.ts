@@ -36,9 +36,6 @@ export interface WatcherDeps {
   noMove?: boolean;
 }
 
-const isFailure = (x: unknown): x is Failure =>
-  typeof x === 'object' && x !== null && 'kind' in x && 'reason' in x && !(x instanceof Error);
-
 /**
  * Watches one mailbox over one IMAP connection, forever: connect → sync → IDLE, and when the
  * connection ends for any reason, back off and do it again. Every message with a UID above the
@@ -167,6 +164,7 @@ export class MailboxWatcher {
   }
 
   private async loop(): Promise<void> {
+    let lastFailure: Failure | undefined;
     while (!this.stopping) {
       if (this.suspended || this.authFailed) {
         await this.waitForWake();
@@ -174,10 +172,11 @@ export class MailboxWatcher {
       }
       this.setState(
         'connecting',
-        this.attempts === 0 ? 'connecting' : `reconnecting (attempt ${this.attempts + 1})`,
+        lastFailure ? `reconnecting after: ${lastFailure.reason}` : 'connecting',
       );
       const started = this.d.clock.now();
       const { failure, watchedSince } = await this.runSession();
+      lastFailure = failure;
       if (this.stopping) break;
       if (
         this.d.once &&
@@ -295,7 +294,7 @@ export class MailboxWatcher {
       safetyNet();
       return { failure: await session.ended, watchedSince };
     } catch (err) {
-      const failure = isFailure(err) ? err : classifyError(err);
+      const failure = classifyError(err);
       session.discard(failure);
       return { failure: await session.ended, watchedSince };
     } finally {
@@ -311,8 +310,15 @@ export class MailboxWatcher {
   private async reconcile(box: MailboxObject): Promise<void> {
     const ledger = this.d.ledger;
     const validity = box.uidValidity.toString();
+    const client = this.session!.client;
+    const newestArrival = async (): Promise<number | undefined> => {
+      if (box.exists === 0) return undefined;
+      const last = await client.fetchOne('*', { uid: true, internalDate: true });
+      return last && last.internalDate instanceof Date ? last.internalDate.getTime() : undefined;
+    };
     if (!ledger.initialized) {
       ledger.reset(validity, box.uidNext);
+      ledger.noteArrival(await newestArrival());
       await ledger.save();
       this.log.info('first run on this mailbox: new mail only, starting at UIDNEXT', {
         uidNext: box.uidNext,
@@ -321,25 +327,30 @@ export class MailboxWatcher {
     }
     if (ledger.state.uidValidity === validity) return;
     // The mailbox was recreated (or the server renumbered it). Old UIDs mean nothing now. Do not
-    // re-act on old mail: a message counts as new only if it arrived after our last sync and its
-    // Message-ID is not one we already handled.
-    const client = this.session!.client;
-    const syncedAt = ledger.state.syncedAt ?? 0;
+    // re-act on old mail: a message counts as new only if it arrived (server time) no earlier
+    // than the newest one we had seen, and its Message-ID is not one we already handled. With
+    // no arrival on record, nothing counts as new: leaving mail alone is the safe mistake.
+    const lastArrival = ledger.state.lastArrival;
     const handled = new Set(ledger.state.handledIds);
-    const since = new Date(syncedAt - 24 * 3600_000); // SEARCH SINCE is by day; filter exactly below
-    const candidates = (await client.search({ since }, { uid: true })) || [];
     const fresh: number[] = [];
-    if (candidates.length > 0) {
-      const rows = await client.fetchAll(
-        uidSet(candidates),
-        { uid: true, internalDate: true, envelope: true },
-        { uid: true },
-      );
-      for (const r of rows) {
-        const arrived =
-          r.internalDate instanceof Date ? r.internalDate.getTime() : Number.POSITIVE_INFINITY;
-        const id = stripAngles(r.envelope?.messageId);
-        if (arrived >= syncedAt && !(id && handled.has(id))) fresh.push(r.uid);
+    if (lastArrival !== undefined) {
+      // SEARCH SINCE has day granularity (and the server's time zone): widen, then filter exactly.
+      const since = new Date(lastArrival - 2 * 86400_000);
+      const candidates = (await client.search({ since }, { uid: true })) || [];
+      if (candidates.length > 0) {
+        const rows = await client.fetchAll(
+          uidSet(candidates),
+          { uid: true, internalDate: true, envelope: true },
+          { uid: true },
+        );
+        // INTERNALDATE has whole seconds: compare at that resolution.
+        const floor = Math.floor(lastArrival / 1000) * 1000;
+        for (const r of rows) {
+          const arrived = r.internalDate instanceof Date ? r.internalDate.getTime() : undefined;
+          const id = stripAngles(r.envelope?.messageId);
+          if (arrived !== undefined && arrived >= floor && !(id && handled.has(id)))
+            fresh.push(r.uid);
+        }
       }
     }
     this.log.warn('UIDVALIDITY changed: mailbox was recreated; old mail is left alone', {
@@ -377,7 +388,7 @@ export class MailboxWatcher {
       } else {
         this.log.error('catch-up failed', { err: String((err as Error)?.stack ?? err) });
       }
-      s?.discard(isFailure(err) ? err : classifyError(err));
+      s?.discard(classifyError(err));
     }
   }
 
@@ -412,6 +423,8 @@ export class MailboxWatcher {
         })
       : [];
     if (!this.session?.usable) throw new ConnectionLost('FETCH');
+    for (const r of rows)
+      ledger.noteArrival(r.internalDate instanceof Date ? r.internalDate.getTime() : undefined);
     // UIDs missing from the answer were expunged or moved by someone else between SEARCH and
     // FETCH: nothing left to do for them.
     const entries: Omit<InflightEntry, 'attempts'>[] = [];

@@ -46,8 +46,14 @@ const LedgerState = z.object({
   mailbox: z.string(),
   uidValidity: z.string().optional(),
   lastUid: z.number().int().min(0),
-  /** Client time of the last completed catch-up (for telling old mail from new after a UIDVALIDITY change). */
+  /** Client time of the last completed catch-up. */
   syncedAt: z.number().optional(),
+  /**
+   * Server time (INTERNALDATE, ms) of the newest message seen in this mailbox. After a
+   * UIDVALIDITY change, only mail that arrived at or after this is a candidate for "new"
+   * (server time, so client clock skew does not matter).
+   */
+  lastArrival: z.number().optional(),
   inflight: z.array(InflightEntry),
   /** The highest UID the in-flight batch covers (lastUid moves here when it is committed). */
   inflightThrough: z.number().int().min(0).default(0),
@@ -121,6 +127,12 @@ export class MailboxLedger {
     this.state.inflightThrough = 0;
     this.state.retry = {};
     this.state.quarantined = [];
+  }
+
+  /** Remember the newest arrival time seen (persisted with the next save). */
+  noteArrival(ms: number | undefined): void {
+    if (ms !== undefined && Number.isFinite(ms))
+      this.state.lastArrival = Math.max(this.state.lastArrival ?? 0, ms);
   }
 
   isQuarantined(uid: number): boolean {

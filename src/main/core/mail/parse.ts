@@ -68,6 +68,7 @@ export function fetchQuery(prefixBytes: number = FETCH_PREFIX_BYTES): FetchQuery
     flags: true,
     size: true,
     envelope: true,
+    internalDate: true,
     bodyStructure: true,
     // imapflow turns this into BODY.PEEK[]<0.N> (partial fetch, \Seen is not set).
     source: { start: 0, maxLength: prefixBytes },
