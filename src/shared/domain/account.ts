@@ -5,15 +5,20 @@ import { z } from 'zod';
  * the password (`pass show mail/work`), an environment variable, or (desktop app only) a secret
  * kept by the OS keychain under the account id.
  */
-export const PasswordSource = z.union([
-  z.object({ command: z.string().min(1, 'the password command is empty') }).strict(),
-  z
-    .object({
-      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'),
-    })
-    .strict(),
-  z.object({ keychain: z.literal(true) }).strict(),
-]);
+const passwordHelp =
+  'give where the password comes from, not the password: { command: "pass show mail/work" } or { env: "SOLON_WORK_PASSWORD" }';
+export const PasswordSource = z.union(
+  [
+    z.object({ command: z.string().min(1, 'the password command is empty') }).strict(),
+    z
+      .object({
+        env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'),
+      })
+      .strict(),
+    z.object({ keychain: z.literal(true) }).strict(),
+  ],
+  { error: passwordHelp },
+);
 export type PasswordSource = z.infer<typeof PasswordSource>;
 
 export const TlsMode = z.enum(['implicit', 'starttls']);

@@ -82,7 +82,7 @@ describe('resolvePassword from a command', () => {
   // \`exited with ${String(err.code)}\``): a command killed by a signal (err.code null,
   // err.signal 'SIGKILL') is reported as "password command exited with null", and one that
   // prints more than maxBuffer as "exited with ERR_CHILD_PROCESS_STDIO_MAXBUFFER".
-  it.fails.each([
+  it.each([
     ['killed by a signal', 'kill -KILL $$', /SIGKILL|signal/],
     ['printing more than 64 KiB', `head -c 100000 /dev/zero | tr '\\0' x`, /too much|output|64/],
   ])('a command %s is described as such', async (_what, command, how) => {

@@ -99,7 +99,7 @@ describe('redact', () => {
   // BUG (src/main/core/log/console-logger.ts, redact: `!Array.isArray(v)` sends arrays straight
   // to the output): secrets inside arrays are written in clear, e.g.
   // log.info('accounts', { accounts: [{ id: 'work', password: 'hunter2' }] }).
-  it.fails('redacts secrets inside arrays of objects', () => {
+  it('redacts secrets inside arrays of objects', () => {
     const out = redact({ accounts: [{ id: 'work', password: SECRET }] });
     expect(JSON.stringify(out)).not.toContain(SECRET);
   });
@@ -195,7 +195,7 @@ describe('createStreamLogger', () => {
   //     serialize a BigInt" thrown out of log.info(), in both formats;
   //   a cyclic object → RangeError "Maximum call stack size exceeded" from redact();
   //   a Date → written as {} (redact copies its own enumerable keys: none).
-  it.fails.each([
+  it.each([
     ['text', 'a BigInt', { uidValidity: 5n }, /5/],
     ['json', 'a BigInt', { uidValidity: 5n }, /5/],
     ['text', 'a Date', { at: new Date(0) }, /1970-01-01T00:00:00/],
@@ -209,7 +209,7 @@ describe('createStreamLogger', () => {
     },
   );
 
-  it.fails('a cyclic field does not make the log call throw', () => {
+  it('a cyclic field does not make the log call throw', () => {
     const { log, lines } = capture('json');
     const o: Record<string, unknown> = { a: 1 };
     o.self = o;

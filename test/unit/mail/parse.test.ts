@@ -50,6 +50,7 @@ describe('fetchQuery', () => {
   it('asks for the cheap facts and a bounded prefix of the source', () => {
     expect(fetchQuery()).toEqual({
       uid: true,
+      internalDate: true,
       flags: true,
       size: true,
       envelope: true,

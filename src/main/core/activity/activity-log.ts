@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActivityEntry } from '../../../shared/domain/activity.js';
 
@@ -37,13 +37,19 @@ export class ActivityLog {
   /** Append entries in order; resolves when they are on disk. */
   append(entries: ActivityEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    let text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
     const run = async (): Promise<void> => {
       await mkdir(this.opts.dir, { recursive: true });
-      if (this.size < 0) this.size = await fileSize(this.file);
-      if (this.size > 0 && this.size + text.length > this.maxBytes) await this.rotate();
+      if (this.size < 0) {
+        this.size = await fileSize(this.file);
+        // A crash can leave a torn last line without its newline: start on a fresh line, or
+        // the first entry after the restart would be glued to the fragment and lost.
+        if (this.size > 0 && !(await endsWithNewline(this.file, this.size))) text = '\n' + text;
+      }
+      const bytes = Buffer.byteLength(text);
+      if (this.size > 0 && this.size + bytes > this.maxBytes) await this.rotate();
       await appendFile(this.file, text);
-      this.size += Buffer.byteLength(text);
+      this.size += bytes;
     };
     const p = this.chain.then(run);
     // Keep the chain alive after a failure; the caller still sees the rejection.
@@ -91,8 +97,20 @@ export class ActivityLog {
 
   /** The newest `limit` entries, newest first. */
   async recent(limit: number): Promise<ActivityEntry[]> {
+    if (limit <= 0) return [];
     const all = await this.readAll();
     return all.slice(-limit).reverse();
+  }
+}
+
+async function endsWithNewline(file: string, size: number): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(1);
+    await fh.read(buf, 0, 1, size - 1);
+    return buf[0] === 0x0a;
+  } finally {
+    await fh.close();
   }
 }
 

@@ -29,11 +29,19 @@ export async function resolvePassword(
       execFile(
         '/bin/sh',
         ['-c', src.command],
-        { timeout: 30_000, maxBuffer: 64 * 1024 },
+        { timeout: 30_000, maxBuffer: 64 * 1024, env },
         (err, stdout) => {
           if (err) {
             // The command's stderr may hold anything; name only the command and the exit.
-            const how = err.killed ? 'timed out' : `exited with ${String(err.code)}`;
+            const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
+            const how =
+              e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+                ? 'printed too much (over 64 KiB of output)'
+                : e.killed && e.signal === 'SIGTERM'
+                  ? 'timed out after 30 s'
+                  : e.signal
+                    ? `was killed by ${e.signal}`
+                    : `exited with ${String(e.code)}`;
             return reject(new PasswordError(`account "${account.id}": password command ${how}`));
           }
           const line = stdout.split(/\r?\n/)[0] ?? '';

@@ -7,7 +7,7 @@
 export interface BackoffPolicy {
   /** Upper bound of the first non-immediate delay. */
   baseMs: number;
-  /** No delay ever exceeds this. */
+  /** No delay exceeds this, except a floor the caller asks for (minMs: a server throttle). */
   capMs: number;
 }
 

@@ -101,7 +101,16 @@ export class MailboxLedger {
     if (!file) return new MailboxLedger(undefined, seed ? structuredClone(seed) : fresh);
     const text = await readFileIfExists(file);
     if (text === undefined) return new MailboxLedger(file, fresh);
-    const parsed = LedgerState.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new Error(
+        `ledger ${file} is damaged (${(err as Error).message}); move it aside to start over`,
+        { cause: err },
+      );
+    }
+    const parsed = LedgerState.safeParse(json);
     if (!parsed.success) {
       throw new Error(
         `ledger ${file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); move it aside to start over`,

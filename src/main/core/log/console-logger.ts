@@ -7,16 +7,31 @@ const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 /** Field names whose values are never written, whatever logs them. */
 const secretKeys = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
 
-/** Replace secret-looking fields with "[redacted]", at any depth. */
+/**
+ * A copy of `fields` that is safe to write: secret-looking keys become "[redacted]" at any depth
+ * (arrays too), BigInts become strings, Dates ISO strings, Errors their message, cycles "[cycle]".
+ */
 export function redact(fields: LogFields): LogFields {
-  const out: LogFields = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (secretKeys.test(k)) out[k] = '[redacted]';
-    else if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Error))
-      out[k] = redact(v as LogFields);
-    else out[k] = v;
+  return clean(fields, new WeakSet()) as LogFields;
+}
+
+function clean(v: unknown, seen: WeakSet<object>): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+  if (v instanceof Error) return v.message;
+  if (seen.has(v)) return '[cycle]';
+  seen.add(v);
+  try {
+    if (Array.isArray(v)) return v.map((x) => clean(x, seen));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v))
+      out[k] = secretKeys.test(k) ? '[redacted]' : clean(x, seen);
+    return out;
+  } finally {
+    // A shared (not cyclic) object may appear twice; only an object inside itself is a cycle.
+    seen.delete(v);
   }
-  return out;
 }
 
 /**
