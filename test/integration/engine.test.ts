@@ -176,4 +176,34 @@ describe('engine against a real Dovecot', () => {
     await waitFor('10 decisions', () => bad.activity.length >= 10);
     await expectSortedOnce(d, 'carol', msgs);
   });
+
+  it('undo puts a moved message back and takes off the keyword it got', async () => {
+    const d = dovecot();
+    const { engine, activity } = await makeEngine('alice', 'ALICE_PW');
+    await engine.start();
+    await waitFor('watching', () => engine.status()[0]?.state === 'watching');
+    // Past the slices the other tests deliver to alice.
+    const m = corpus.slice(300).find((c) => expectedFolder(c) === 'Lists/spamassassin')!;
+    await d.append('alice', 'INBOX', m.raw);
+    const done = await waitFor('decision', () => activity.find((e) => e.messageId === idOf(m)));
+    expect(done.result).toBe('done');
+    expect(done.undo.map((u) => u.type).sort()).toEqual(['flags-added', 'moved']);
+    const moved = (await d.listMessages('alice', 'Lists/spamassassin')).find(
+      (x) => normId(x.messageId) === idOf(m),
+    )!;
+    expect(moved.flags).toContain('spamassassin');
+
+    const undone = await engine.undo(done.id);
+    expect(undone.result).toBe('undone');
+    expect(
+      (await d.listMessages('alice', 'Lists/spamassassin')).some(
+        (x) => normId(x.messageId) === idOf(m),
+      ),
+    ).toBe(false);
+    const back = (await d.listMessages('alice', 'INBOX')).find(
+      (x) => normId(x.messageId) === idOf(m),
+    );
+    expect(back?.flags).not.toContain('spamassassin');
+    await expect(engine.undo(done.id)).rejects.toThrow(/already undone/);
+  });
 });

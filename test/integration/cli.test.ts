@@ -1,0 +1,130 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { spamAssassinMessages } from '../helpers/corpus.js';
+import { distinctById, idOf, normId } from '../helpers/corpus-expect.js';
+import { exited, spawnSolon } from '../helpers/solon-process.js';
+import { configFor, demoFolders } from '../helpers/solon-config.js';
+import { useDovecot } from '../helpers/use-dovecot.js';
+import { readFile } from 'node:fs/promises';
+
+const dovecot = useDovecot({ users: [{ user: 'hank', password: 'hank-pw' }] });
+const env = { HANK_PW: 'hank-pw', BAD_PW: 'not-it' };
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'solon-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function solon(
+  args: string[],
+  name: string,
+): Promise<{ code: number | string; out: string }> {
+  const logFile = join(dir, `${name}.log`);
+  const code = await exited(spawnSolon(args, { env, logFile }));
+  return { code, out: await readFile(logFile, 'utf8') };
+}
+
+async function writeConfig(name: string, config: unknown, yaml = true): Promise<string> {
+  const file = join(dir, yaml ? `${name}.yaml` : `${name}.json`);
+  await writeFile(file, yaml ? stringify(config) : JSON.stringify(config));
+  return file;
+}
+
+describe('solon CLI', () => {
+  it('check: validates, logs in over verified TLS, lists folders, warns about a missing target (YAML config)', async () => {
+    const d = dovecot();
+    await d.createMailbox('hank', 'Lists/fork');
+    const file = await writeConfig(
+      'check',
+      configFor(d, { user: 'hank', passwordEnv: 'HANK_PW', dataDir: join(dir, 'data-check') }),
+    );
+    const { code, out } = await solon(['check', '--config', file], 'check');
+    expect(out).toMatch(/hank: OK — \d+ folders: .*INBOX.*Lists\/fork/);
+    expect(out).toMatch(/capabilities: .*IDLE/);
+    expect(out).toMatch(/warning: rule target folder "Lists\/exmh" does not exist/);
+    expect(code).toBe(0);
+  });
+
+  it('check: a wrong password says so and exits 3', async () => {
+    const d = dovecot();
+    const file = await writeConfig(
+      'badpw',
+      configFor(d, { user: 'hank', passwordEnv: 'BAD_PW', dataDir: join(dir, 'data-bad') }),
+    );
+    const { code, out } = await solon(['check', '--config', file], 'badpw');
+    expect(out).toMatch(/hank: FAILED — wrong user name or password/);
+    expect(out).not.toContain('not-it'); // the password is never printed
+    expect(code).toBe(3);
+  });
+
+  it('a bad config names the field and the problem, exits 2, and touches nothing', async () => {
+    const d = dovecot();
+    const config = configFor(d, {
+      user: 'hank',
+      passwordEnv: 'HANK_PW',
+      dataDir: join(dir, 'data-invalid'),
+    }) as { accounts: Record<string, unknown>[]; rules: unknown[] };
+    config.accounts[0]!.port = 'nine-nine-three';
+    config.rules = [
+      {
+        id: 'r',
+        name: 'r',
+        conditions: [{ field: 'subject', op: 'matches', value: '(?=lookahead)' }],
+        actions: [],
+      },
+    ];
+    const file = await writeConfig('invalid', config, false);
+    const { code, out } = await solon(['run', '--config', file], 'invalid');
+    expect(out).toContain('accounts[0].port');
+    expect(code).toBe(2);
+    config.accounts[0]!.port = d.tlsPort;
+    const file2 = await writeConfig('invalid2', config, false);
+    const second = await solon(['run', '--config', file2], 'invalid2');
+    expect(second.out).toMatch(/rules\[0\]\.conditions\[0\]\.value: .*lookahead/);
+    expect(second.code).toBe(2);
+  });
+
+  it('run --dry-run --once decides and logs but changes nothing; run --once then does it', async () => {
+    const d = dovecot();
+    for (const f of demoFolders()) await d.createMailbox('hank', f).catch(() => undefined);
+    const dataDir = join(dir, 'data-run');
+    const file = await writeConfig(
+      'run',
+      configFor(d, { user: 'hank', passwordEnv: 'HANK_PW', dataDir }),
+    );
+    expect((await solon(['run', '--config', file, '--once'], 'init')).code).toBe(0); // checkpoint at UIDNEXT
+    const msgs = distinctById(spamAssassinMessages({ groups: ['easy-ham-1'] })).slice(300, 320);
+    await d.appendMany(
+      'hank',
+      'INBOX',
+      msgs.map((m) => m.raw),
+    );
+
+    const dry = await solon(
+      ['run', '--config', file, '--once', '--dry-run', '--log-format', 'json'],
+      'dry',
+    );
+    expect(dry.code).toBe(0);
+    const lines = dry.out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; level: string });
+    expect(lines.filter((l) => l.msg.startsWith('[dry-run]')).length).toBeGreaterThan(0);
+    expect((await d.listMessages('hank', 'INBOX')).length).toBe(20); // nothing moved
+
+    const real = await solon(['run', '--config', file, '--once'], 'real');
+    expect(real.code).toBe(0);
+    const inbox = new Set((await d.listMessages('hank', 'INBOX')).map((m) => normId(m.messageId)));
+    const moved = msgs.filter((m) => !inbox.has(idOf(m)));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(real.out).toMatch(/\[done\] hank\/INBOX uid \d+ .* → move → Lists\//);
+
+    const activity = await solon(['activity', '--config', file, '--limit', '5'], 'activity');
+    expect(activity.out.split('\n').filter(Boolean).length).toBe(5);
+  });
+});
