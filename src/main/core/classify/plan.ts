@@ -103,6 +103,18 @@ export function planActions(
   return { addFlags, removeFlags, gmailLabels: labels, copyTo, moveTo, notify };
 }
 
+/** A plan that does nothing (no rule matched, or the message could not be handled). */
+export function emptyPlan(): Plan {
+  return {
+    addFlags: [],
+    removeFlags: [],
+    gmailLabels: [],
+    copyTo: [],
+    moveTo: undefined,
+    notify: false,
+  };
+}
+
 export function isEmptyPlan(p: Plan): boolean {
   return (
     p.addFlags.length === 0 &&

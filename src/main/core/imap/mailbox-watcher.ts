@@ -4,7 +4,7 @@ import { messageKey, type ActivityEntry } from '../../../shared/domain/activity.
 import type { EngineSettings } from '../../../shared/domain/config.js';
 import type { ConnectionState, LastMessage, MailboxStatus } from '../../../shared/domain/status.js';
 import { ConnectionLost, executePlans, type ExecOutcome } from '../actions/execute.js';
-import { describePlan, isEmptyPlan, type Plan } from '../classify/plan.js';
+import { describePlan, emptyPlan, isEmptyPlan, type Plan } from '../classify/plan.js';
 import type { Classifier } from '../classify/pipeline.js';
 import type { InflightEntry, MailboxLedger } from '../ledger/mailbox-ledger.js';
 import { buildMessageView, fetchQuery } from '../mail/parse.js';
@@ -628,17 +628,6 @@ export class MailboxWatcher {
       ...(recovered ? { recovered } : {}),
     };
   }
-}
-
-function emptyPlan(): Plan {
-  return {
-    addFlags: [],
-    removeFlags: [],
-    gmailLabels: [],
-    copyTo: [],
-    moveTo: undefined,
-    notify: false,
-  };
 }
 
 function toPlan(p: InflightEntry['plan']): Plan {
