@@ -105,7 +105,7 @@ async function main(): Promise<number> {
       (d) => d.result === 'error' || d.result === 'quarantined',
     ).length;
     process.stdout.write(
-      `\nSummary\n  delivered   ${msgs.length}\n  handled     ${new Set(keys).size} (${decisions.filter((d) => d.result === 'done').length} acted on, ${decisions.filter((d) => d.result === 'no-match').length} left in INBOX) in ${seconds.toFixed(1)} s\n`,
+      `\nSummary\n  delivered   ${msgs.length}\n  handled     ${new Set(keys).size} (${decisions.filter((d) => d.result === 'done').length} acted on, ${decisions.filter((d) => d.result === 'no-match').length} no rule matched) in ${seconds.toFixed(1)} s\n`,
     );
     for (const [box, n] of Object.entries(counts))
       process.stdout.write(`  ${box.padEnd(20)} ${n}\n`);
