@@ -136,11 +136,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let stopping: Promise<void> | undefined;
+  let firstSignalAt = 0;
   const shutdown = (signal: string): void => {
     if (stopping) {
+      // A terminal's Ctrl-C reaches npm, tsx and us at once, and wrappers pass it on: only a
+      // deliberate second Ctrl-C (a moment later) means "exit now, do not flush".
+      if (Date.now() - firstSignalAt < 2_000) return;
       log.warn('second signal: exiting now');
       process.exit(exitCodes.error);
     }
+    firstSignalAt = Date.now();
     log.info(`${signal}: finishing the batch in hand and stopping`);
     stopping = engine.stop();
   };
@@ -149,10 +154,11 @@ export async function main(argv: string[]): Promise<number> {
 
   if (v.once) {
     await Promise.race([engine.caughtUp(), new Promise<void>((r) => process.once('SIGTERM', r))]);
-    await (stopping ?? engine.stop());
+    // Read the outcome before stop(), which marks every mailbox stopped.
     const failed = engine
       .status()
       .filter((s) => s.state === 'auth-failed' || s.state === 'backing-off');
+    await (stopping ?? engine.stop());
     for (const s of failed) log.error(`account ${s.accountId}: ${s.reason}`);
     return failed.some((s) => s.state === 'auth-failed')
       ? exitCodes.auth

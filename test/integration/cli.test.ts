@@ -127,4 +127,39 @@ describe('solon CLI', () => {
     const activity = await solon(['activity', '--config', file, '--limit', '5'], 'activity');
     expect(activity.out.split('\n').filter(Boolean).length).toBe(5);
   });
+
+  it('run --once fails loudly: exit 3 on a wrong password, 1 when unreachable (cron must notice)', async () => {
+    const d = dovecot();
+    const bad = await writeConfig(
+      'once-badpw',
+      configFor(d, { user: 'hank', passwordEnv: 'BAD_PW', dataDir: join(dir, 'data-once-bad') }),
+    );
+    const r1 = await solon(['run', '--config', bad, '--once'], 'once-badpw');
+    expect(r1.out).toMatch(/ERROR .*wrong user name or password/);
+    expect(r1.code).toBe(3);
+    const config = configFor(d, {
+      user: 'hank',
+      passwordEnv: 'HANK_PW',
+      dataDir: join(dir, 'data-once-down'),
+    }) as { accounts: Record<string, unknown>[] };
+    config.accounts[0]!.port = 1; // nothing listens there
+    const down = await writeConfig('once-down', config);
+    const r2 = await solon(['run', '--config', down, '--once'], 'once-down');
+    expect(r2.out).toMatch(/ERROR .*ECONNREFUSED/);
+    expect(r2.code).toBe(1);
+  });
+
+  it('a caFile that does not exist is a config error naming the field', async () => {
+    const d = dovecot();
+    const config = configFor(d, {
+      user: 'hank',
+      passwordEnv: 'HANK_PW',
+      dataDir: join(dir, 'data-noca'),
+    }) as { accounts: Record<string, unknown>[] };
+    config.accounts[0]!.caFile = './no-such-ca.pem';
+    const file = await writeConfig('noca', config);
+    const { code, out } = await solon(['check', '--config', file], 'noca');
+    expect(out).toMatch(/accounts\[0\]\.caFile: no such file: .*no-such-ca\.pem/);
+    expect(code).toBe(2);
+  });
 });

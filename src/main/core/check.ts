@@ -53,8 +53,15 @@ async function checkAccount(
       result.warnings.push(
         'the server does not support IDLE: new mail will be noticed only by polling',
       );
-    for (const m of account.mailboxes)
-      if (!has.has(m)) result.warnings.push(`watched mailbox "${m}" does not exist`);
+    const missing = account.mailboxes.filter((m) => !has.has(m));
+    if (missing.length > 0) {
+      // Login works, but `run` could never watch this: a failure, not a warning.
+      result.failure = {
+        kind: 'mailbox-missing',
+        reason: `watched mailbox ${missing.map((m) => `"${m}"`).join(', ')} does not exist on the server`,
+        code: 'NONEXISTENT',
+      };
+    }
     const targets = new Set<string>();
     for (const r of config.rules)
       for (const a of r.actions) if (a.type === 'move' || a.type === 'copy') targets.add(a.folder);
@@ -62,7 +69,7 @@ async function checkAccount(
       for (const a of c.actions) if (a.type === 'move' || a.type === 'copy') targets.add(a.folder);
     for (const t of targets)
       if (!has.has(t)) result.warnings.push(`rule target folder "${t}" does not exist`);
-    result.ok = true;
+    result.ok = result.failure === undefined;
   } catch (err) {
     result.failure = classifyError(err);
   } finally {

@@ -14,12 +14,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // Timers never keep the process alive on their own: the IMAP sockets do.
-    t.unref();
-    return t;
-  },
+  // Not unref'd: while a watcher backs off there is no socket, and its timer is what keeps a
+  // headless `solon run` alive (an unref'd one let the process exit silently, code 0).
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 

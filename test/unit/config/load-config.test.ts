@@ -331,7 +331,7 @@ dataDir: state
     await mkdir(sub);
     const file = join(sub, 'solon.yaml');
     await writeFile(file, yaml);
-    const c = await loadConfig(file);
+    const c = await loadConfig(file, { checkFiles: false }); // path resolution only
     expect(c.accounts[0]?.caFile).toBe(join(sub, 'certs', 'ca.pem'));
     expect(c.dataDir).toBe(join(sub, 'state'));
     expect(c.accounts[0]?.mailboxes).toEqual(['INBOX', 'Lists']);
@@ -345,7 +345,9 @@ dataDir: state
     const cwd = process.cwd();
     process.chdir(tmpdir());
     try {
-      const c = await loadConfig(join(dir.slice(tmpdir().length + 1), 'solon.yaml'));
+      const c = await loadConfig(join(dir.slice(tmpdir().length + 1), 'solon.yaml'), {
+        checkFiles: false,
+      });
       expect(c.accounts[0]?.caFile).toBe(join(dir, 'certs', 'ca.pem'));
     } finally {
       process.chdir(cwd);
@@ -359,7 +361,7 @@ dataDir: state
   ])('caFile %s → %s', async (caFile, expected) => {
     const file = join(dir, 'solon.json');
     await writeFile(file, JSON.stringify({ accounts: [{ ...account, caFile }] }));
-    const c = await loadConfig(file);
+    const c = await loadConfig(file, { checkFiles: false });
     expect(c.accounts[0]?.caFile).toBe(expected.replace('PARENT', join(dir, '..')));
   });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { extname, isAbsolute, join, resolve, dirname } from 'node:path';
@@ -47,7 +48,10 @@ export function parseConfig(raw: unknown, file = '(config)'): SolonConfig {
 }
 
 /** Read a JSON or YAML config file. Relative paths inside it (caFile, dataDir) are relative to the file. */
-export async function loadConfig(file: string): Promise<SolonConfig> {
+export async function loadConfig(
+  file: string,
+  opts: { checkFiles?: boolean } = {},
+): Promise<SolonConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -64,11 +68,18 @@ export async function loadConfig(file: string): Promise<SolonConfig> {
   const base = dirname(resolve(file));
   const rel = (p: string): string =>
     isAbsolute(p) ? p : p.startsWith('~/') ? join(homedir(), p.slice(2)) : resolve(base, p);
-  return {
+  const resolved = {
     ...config,
     dataDir: config.dataDir ? rel(config.dataDir) : undefined,
     accounts: config.accounts.map((a) => ({ ...a, caFile: a.caFile ? rel(a.caFile) : undefined })),
   };
+  const problems: ConfigProblem[] = [];
+  for (const [i, a] of resolved.accounts.entries()) {
+    if (opts.checkFiles !== false && a.caFile && !existsSync(a.caFile))
+      problems.push({ path: `accounts[${i}].caFile`, message: `no such file: ${a.caFile}` });
+  }
+  if (problems.length) throw new ConfigError(file, problems);
+  return resolved;
 }
 
 /** $XDG_DATA_HOME/solon, or ~/.local/share/solon. */

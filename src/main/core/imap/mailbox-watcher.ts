@@ -294,7 +294,13 @@ export class MailboxWatcher {
       safetyNet();
       return { failure: await session.ended, watchedSince };
     } catch (err) {
-      const failure = classifyError(err);
+      let failure = classifyError(err);
+      if (failure.kind === 'mailbox-missing') {
+        failure = {
+          ...failure,
+          reason: `mailbox "${this.d.mailbox}" does not exist on the server`,
+        };
+      }
       session.discard(failure);
       return { failure: await session.ended, watchedSince };
     } finally {
