@@ -9,10 +9,10 @@ import type { ActivityEntry } from '../../src/shared/domain/activity.js';
 import type { RuleInput } from '../../src/shared/domain/rule.js';
 import type { ConnectionState } from '../../src/shared/domain/status.js';
 import { spamAssassinMessages } from '../helpers/corpus.js';
-import { distinctById, expectedFolder, idOf, normId } from '../helpers/corpus-expect.js';
+import { distinctById, idOf, normId } from '../helpers/corpus-expect.js';
 import type { Dovecot } from '../helpers/dovecot.js';
 import { FakeClock, waitFor } from '../helpers/fake-clock.js';
-import { configFor, demoFolders, demoRules } from '../helpers/solon-config.js';
+import { configFor, demoFolders } from '../helpers/solon-config.js';
 import { useDovecot } from '../helpers/use-dovecot.js';
 import { testLogger } from '../helpers/test-logger.js';
 
@@ -283,6 +283,3 @@ async function appendWithDate(
     await client.logout();
   }
 }
-
-void expectedFolder;
-void demoRules;

@@ -153,14 +153,11 @@ export async function executePlans(
   };
 
   for (const [target, uids] of byKey((i) => i.plan.copyTo)) {
-    const okUids = new Set(
-      await copyOne(
-        target,
-        uids.filter((u) => out.get(u)!.ok),
-        false,
-      ),
+    await copyOne(
+      target,
+      uids.filter((u) => out.get(u)!.ok),
+      false,
     );
-    void okUids;
   }
 
   const hasMove = client.capabilities.has('MOVE') && !opts.noMove;
