@@ -9,6 +9,7 @@ import {
   mkdir,
   mkdtemp,
   readFile,
+  rename,
   rm,
   stat,
   utimes,
@@ -86,6 +87,12 @@ export interface Dovecot {
   createMailbox(user: string, name: string): Promise<void>;
   /** Deliver a message over IMAP APPEND; resolves with its UID. Bare LF becomes CRLF. */
   append(user: string, mailbox: string, raw: Buffer | string, flags?: string[]): Promise<number>;
+  /**
+   * Deliver the way a local MTA does: write the file into the Maildir's new/ (no IMAP
+   * connection, so it works while the user is at a connection limit). Dovecot assigns the UID
+   * when it next looks at the folder. INBOX only.
+   */
+  deliverToMaildir(user: string, raw: Buffer | string): Promise<void>;
   /** Deliver many messages over one connection (fast); resolves with their UIDs in order. */
   appendMany(user: string, mailbox: string, raws: (Buffer | string)[]): Promise<number[]>;
   /** Messages in a mailbox, ascending by UID. */
@@ -274,6 +281,20 @@ class DovecotInstance implements Dovecot {
   ): Promise<number> {
     const [uid] = await this.appendMany(user, mailbox, [raw], flags);
     return uid!;
+  }
+
+  async deliverToMaildir(user: string, raw: Buffer | string): Promise<void> {
+    const box = path.join(this.dir, 'mail', user);
+    for (const sub of ['tmp', 'new', 'cur']) {
+      await mkdir(path.join(box, sub), { recursive: true });
+      await chown(path.join(box, sub), NOBODY, NOBODY).catch(() => undefined);
+    }
+    await chown(box, NOBODY, NOBODY).catch(() => undefined);
+    const name = `${Date.now()}.M${process.hrtime.bigint()}P${process.pid}.solon-test`;
+    // Maildir protocol: write in tmp/, then rename into new/ (atomic for the reader).
+    await writeFile(path.join(box, 'tmp', name), toCrlf(raw));
+    await chown(path.join(box, 'tmp', name), NOBODY, NOBODY).catch(() => undefined);
+    await rename(path.join(box, 'tmp', name), path.join(box, 'new', name));
   }
 
   async appendMany(

@@ -102,6 +102,7 @@ export function createEngine(deps: EngineDeps): Engine {
               if (!deps.dryRun) await activityLog.append(entries);
               for (const e of entries) {
                 if (e.result === 'done' || e.result === 'error') supervisor.count(e.result);
+                if (e.result === 'error' || e.result === 'quarantined') supervisor.noteError(e);
                 for (const fn of activityListeners) fn(e);
               }
               if (entries.length) emitStatus();

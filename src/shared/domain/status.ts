@@ -50,6 +50,10 @@ export const AccountStatus = z.object({
   nextRetryAt: z.number().optional(),
   mailboxes: z.array(MailboxStatus),
   lastMessage: LastMessage.optional(),
+  /** The latest message that could not be handled (a missing folder, a refused action…). */
+  lastError: z
+    .object({ at: z.number(), mailbox: z.string(), subject: z.string(), error: z.string() })
+    .optional(),
   handledToday: z.number().int(),
   errorsToday: z.number().int(),
 });

@@ -37,6 +37,17 @@ export class AccountSupervisor {
     for (const w of this.watchers) w.checkNow();
   }
 
+  private lastError: AccountStatus['lastError'];
+
+  noteError(e: { at: number; mailbox: string; subject: string; error?: string }): void {
+    this.lastError = {
+      at: e.at,
+      mailbox: e.mailbox,
+      subject: e.subject,
+      error: e.error ?? 'failed',
+    };
+  }
+
   count(result: 'done' | 'error'): void {
     const today = new Date(this.clock.now()).toDateString();
     if (today !== this.day) {
@@ -65,6 +76,7 @@ export class AccountSupervisor {
       nextRetryAt: worst.nextRetryAt,
       mailboxes: boxes,
       lastMessage: last,
+      lastError: this.lastError,
       handledToday: this.handled,
       errorsToday: this.errors,
     };

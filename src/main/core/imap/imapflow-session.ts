@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { accountPort, type Account } from '../../../shared/domain/account.js';
-import type { Logger } from '../ports.js';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports.js';
 import { classifyError, FailureError, type Failure } from './errors.js';
 
 /** Timing knobs of one IMAP connection. Defaults in engine-settings.ts, with their reasons. */
@@ -95,10 +95,10 @@ export class ImapSession {
    * NOOP with a deadline: the one reliable liveness check. A NOOP on a blackholed connection
    * never completes, and a NOOP can resolve on a dead or BYE'd one, so check `usable` too.
    */
-  async probe(deadlineMs: number): Promise<Failure | undefined> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  async probe(deadlineMs: number, clock: Clock = systemClock): Promise<Failure | undefined> {
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<Failure>((resolve) => {
-      timer = setTimeout(
+      timer = clock.setTimeout(
         () =>
           resolve({
             kind: 'timeout',
@@ -122,7 +122,7 @@ export class ImapSession {
     try {
       return await Promise.race([noop, timeout, this.ended]);
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
   }
 

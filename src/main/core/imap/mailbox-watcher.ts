@@ -122,7 +122,7 @@ export class MailboxWatcher {
       return;
     }
     this.setState('probing', 'checking the connection');
-    const failed = await s.probe(this.d.settings.probeTimeoutMs);
+    const failed = await s.probe(this.d.settings.probeTimeoutMs, this.d.clock);
     if (failed) {
       this.log.info('probe failed', { reason: failed.reason });
       s.discard(failed);
@@ -276,7 +276,7 @@ export class MailboxWatcher {
         timers[0] = this.d.clock.setTimeout(() => {
           if (!session.usable) return;
           if (this.working) return watchdog(); // a batch in progress proves liveness itself
-          void session.probe(this.d.settings.probeTimeoutMs).then((f) => {
+          void session.probe(this.d.settings.probeTimeoutMs, this.d.clock).then((f) => {
             if (f) {
               this.log.info('watchdog: connection dead', { reason: f.reason });
               session.discard(f);
