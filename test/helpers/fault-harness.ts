@@ -86,7 +86,7 @@ export class FaultRig {
           actions: [{ type: 'move', folder: 'Sorted' }],
         },
       ],
-      engine: opts.engine as Record<string, number> | undefined,
+      engine: opts.engine,
     }) as { accounts: Record<string, unknown>[] };
     if (opts.port) base.accounts[0]!.port = opts.port;
     const clock = new FakeClock(Date.now());
