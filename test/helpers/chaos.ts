@@ -147,7 +147,12 @@ export async function runChaos(opts: {
   const deliverer = (async () => {
     let client: ImapFlow | undefined;
     let next = 0;
+    // After a failed APPEND we cannot know whether the server stored the message (a kick or a
+    // restart can eat the answer): look for it before sending it again, or the test itself
+    // would deliver a duplicate and blame Solon.
+    let uncertain = false;
     while (running && next < corpus.length) {
+      const m = corpus[next]!;
       try {
         if (!client?.usable) {
           client = new ImapFlow({
@@ -161,8 +166,15 @@ export async function runChaos(opts: {
           client.on('error', () => undefined);
           await client.connect();
         }
-        const m = corpus[next]!;
+        if (uncertain && (await storedAlready(client, idOf(m)))) {
+          uncertain = false;
+          delivered.push(idOf(m));
+          next++;
+          continue;
+        }
+        uncertain = true;
         await client.append('INBOX', toCrlf(m.raw));
+        uncertain = false;
         delivered.push(idOf(m));
         next++;
       } catch {
@@ -299,4 +311,17 @@ export async function runChaos(opts: {
     heapLastMb: Math.round(median(heap.slice(-q)) * 10) / 10,
     rssMaxMb: Math.round(rssMax),
   };
+}
+
+async function storedAlready(client: ImapFlow, messageId: string): Promise<boolean> {
+  for (const box of ['INBOX', 'Sorted']) {
+    const lock = await client.getMailboxLock(box);
+    try {
+      const hits = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+      if (hits && hits.length > 0) return true;
+    } finally {
+      lock.release();
+    }
+  }
+  return false;
 }

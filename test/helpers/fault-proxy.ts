@@ -63,14 +63,17 @@ export interface FaultProxy {
    * Half-open, like sleep or a NAT timeout: every open connection stops forwarding both ways,
    * sockets stay open and nothing is sent to either side (bytes, FIN and RST are held back).
    * New connections are accepted but blackholed too (no upstream connection is made, so a TLS
-   * client's handshake never completes) until pass().
+   * client's handshake never completes) until pass(). A client that gives up and closes leaves
+   * its connection in {@link open} (its FIN is held, the server session lives on) until
+   * pass({ resumeExisting: true }), resetAll() or stop().
    */
   blackhole(): void;
   /**
    * A new network path: every connection open now is stranded forever (nothing more is
    * forwarded either way; what arrives is discarded, FIN and RST included, so the other side
-   * never learns), and new connections are forwarded normally. Stranded sockets are closed only
-   * by their own peer or by stop().
+   * never learns), and new connections are forwarded normally. Stranded connections stay in
+   * {@link open} (and their Dovecot sessions stay logged in) until resetAll() or stop(), as a
+   * server-side session outlives a vanished client until it times out.
    */
   newPath(): void;
   /**
@@ -134,27 +137,45 @@ class Lane {
   /** Nothing more is accepted or delivered (RST delivered, cut, stranded or finished). */
   closed = false;
 
-  constructor(readonly toServer: boolean) {}
+  constructor(
+    readonly toServer: boolean,
+    /** The socket this lane reads from (the upstream may not exist yet). */
+    readonly source: () => net.Socket | undefined,
+  ) {}
+
+  /** Stop reading from the source while too much is queued. */
+  pauseSource(): void {
+    if (this.sourcePaused) return;
+    this.sourcePaused = true;
+    this.source()?.pause();
+  }
+
+  resumeSource(): void {
+    if (!this.sourcePaused) return;
+    this.sourcePaused = false;
+    this.source()?.resume();
+  }
 
   clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
-  /** Drop everything and refuse more. */
+  /** Drop everything and refuse more; keep reading (and discarding) so closes are still seen. */
   close(): void {
     this.closed = true;
     this.items.length = 0;
     this.queuedBytes = 0;
     this.clearTimer();
+    this.resumeSource();
   }
 }
 
 /**
  * Follows TLS record framing (5-byte header: type, version, 16-bit length) over the
- * server→client stream, so a cut can be placed strictly inside a record.
+ * server→client stream, so a cut can be placed strictly inside a record. Exported for tests.
  */
-class TlsRecordTracker {
+export class TlsRecordTracker {
   private header: number[] = [];
   private bodyLeft = 0;
 
@@ -222,8 +243,8 @@ class Connection {
   /** Callbacks of cutTlsMidRecord() calls armed on this connection; called with "was cut". */
   cutWaiters: ((wasCut: boolean) => void)[] = [];
   finished = false;
-  readonly c2s = new Lane(true);
-  readonly s2c = new Lane(false);
+  readonly c2s = new Lane(true, () => this.client);
+  readonly s2c = new Lane(false, () => this.upstream);
   readonly tls = new TlsRecordTracker();
 
   constructor(
@@ -391,10 +412,6 @@ class FaultProxyServer implements FaultProxy {
     this.changed();
   }
 
-  private source(conn: Connection, lane: Lane): net.Socket | undefined {
-    return lane.toServer ? conn.client : conn.upstream;
-  }
-
   private dest(conn: Connection, lane: Lane): net.Socket | undefined {
     return lane.toServer ? conn.upstream : conn.client;
   }
@@ -411,10 +428,7 @@ class FaultProxyServer implements FaultProxy {
     if (kind === 'data' && chunk) {
       lane.items.push({ kind, chunk, due });
       lane.queuedBytes += chunk.length;
-      if (lane.queuedBytes > HIGH_WATER && !lane.sourcePaused) {
-        lane.sourcePaused = true;
-        this.source(conn, lane)?.pause();
-      }
+      if (lane.queuedBytes > HIGH_WATER) lane.pauseSource();
     } else if (kind === 'end' || kind === 'reset') {
       lane.items.push({ kind, due });
     }
@@ -452,10 +466,7 @@ class FaultProxyServer implements FaultProxy {
     switch (item.kind) {
       case 'data': {
         lane.queuedBytes -= item.chunk.length;
-        if (lane.sourcePaused && lane.queuedBytes <= HIGH_WATER / 2) {
-          lane.sourcePaused = false;
-          this.source(conn, lane)?.resume();
-        }
+        if (lane.queuedBytes <= HIGH_WATER / 2) lane.resumeSource();
         if (!lane.toServer && conn.cutWaiters.length > 0) {
           this.cutNow(conn, item.chunk);
           return;
@@ -532,14 +543,8 @@ class FaultProxyServer implements FaultProxy {
     for (const conn of this.connections) {
       if (conn.stranded) continue;
       conn.stranded = true;
-      for (const lane of [conn.c2s, conn.s2c]) {
-        lane.close();
-        // Keep reading (and discarding) so the proxy still sees its peers close.
-        if (lane.sourcePaused) {
-          lane.sourcePaused = false;
-          this.source(conn, lane)?.resume();
-        }
-      }
+      conn.c2s.close();
+      conn.s2c.close();
       conn.settleCut(false);
     }
   }

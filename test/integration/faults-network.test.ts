@@ -9,7 +9,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { waitFor } from '../helpers/fake-clock.js';
 import { useDovecot } from '../helpers/use-dovecot.js';
 
-const users = ['n01', 'n02', 'n03', 'n04', 'n06', 'n12', 'n15'];
+const users = ['n01', 'n02', 'n03', 'n04', 'n06', 'n12', 'n15', 'n16'];
 const dovecot = useDovecot({ users: users.map((u) => ({ user: u, password: `${u}-pw` })) });
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -174,6 +174,27 @@ describe('fault matrix (network faults through the proxy)', () => {
     );
     expect(detected).toBeLessThanOrEqual(45_000);
     expect(reasonsSince(r, mark)).toMatch(/no answer to NOOP/);
+    p.muteServer(false);
+    await r.runClockUntil('watching', () => r.state() === 'watching', { stepMs: 1_000 });
+    await r.allHandled();
+    await r.expectExactlyOnce();
+  });
+
+  it('15b. the server goes silent in the middle of a batch: the stalled batch is caught and re-run', async () => {
+    const { r, p } = await setup('n16', 1700);
+    await r.deliver(2);
+    await r.allHandled();
+    const mark = r.transitions.length;
+    p.muteServer(true);
+    await r.deliver(3);
+    r.engine.checkNow(); // a catch-up starts; its SEARCH is never answered
+    const detected = await r.runClockUntil(
+      'stall detected',
+      () => r.statesSince(mark).includes('connecting'),
+      { stepMs: 1_000 },
+    );
+    expect(detected).toBeLessThanOrEqual(90_000);
+    expect(reasonsSince(r, mark)).toMatch(/no answer from the server for \d+ s during a batch/);
     p.muteServer(false);
     await r.runClockUntil('watching', () => r.state() === 'watching', { stepMs: 1_000 });
     await r.allHandled();

@@ -272,17 +272,40 @@ export class MailboxWatcher {
       this.log.info('watching', { lastUid: this.d.ledger.state.lastUid });
 
       // Watchdog: a NOOP with a deadline at a steady pace catches a silent dead connection.
-      const watchdog = (): void => {
+      // While a batch runs it cannot be probed (a NOOP would queue behind it), so it counts
+      // as alive while bytes keep arriving; a batch stuck on a dead connection is caught too.
+      let lastReceived = -1;
+      let quietSince = this.d.clock.now();
+      const stalledAfter = this.d.settings.probeIntervalMs + this.d.settings.probeTimeoutMs;
+      const watchdog = (ms = this.d.settings.probeIntervalMs): void => {
         timers[0] = this.d.clock.setTimeout(() => {
           if (!session.usable) return;
-          if (this.working) return watchdog(); // a batch in progress proves liveness itself
+          if (this.working) {
+            const received = session.client.stats().received;
+            const now = this.d.clock.now();
+            if (received !== lastReceived) {
+              lastReceived = received;
+              quietSince = now;
+            } else if (now - quietSince >= stalledAfter) {
+              const f: Failure = {
+                kind: 'timeout',
+                reason: `no answer from the server for ${Math.round((now - quietSince) / 1000)} s during a batch`,
+                code: 'STALLED',
+              };
+              this.log.info('watchdog: batch stalled', { reason: f.reason });
+              session.discard(f);
+              return;
+            }
+            return watchdog(this.d.settings.probeTimeoutMs);
+          }
+          lastReceived = -1;
           void session.probe(this.d.settings.probeTimeoutMs, this.d.clock).then((f) => {
             if (f) {
               this.log.info('watchdog: connection dead', { reason: f.reason });
               session.discard(f);
             } else watchdog();
           });
-        }, this.d.settings.probeIntervalMs);
+        }, ms);
       };
       watchdog();
       const safetyNet = (): void => {
