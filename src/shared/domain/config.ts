@@ -40,11 +40,12 @@ export const EngineSettings = z
     probeTimeoutMs: z.number().int().min(500).default(15_000),
     /** Full-jitter backoff: first retry immediate, then up to base·2^n, never over cap. */
     backoffBaseMs: z.number().int().min(100).default(1_000),
-    backoffCapMs: z
-      .number()
-      .int()
-      .min(1_000)
-      .default(5 * 60_000),
+    /**
+     * 60 s, not 5 min: after a minute of refusals the 5 min cap let the wait grow to 128 s
+     * (back 57.7 s after the server returned, bench/recovery.ts). A cap of 60 s costs at most one
+     * TLS login a minute per mailbox while a server is down, and bounds the delay after it returns.
+     */
+    backoffCapMs: z.number().int().min(1_000).default(60_000),
     /** After "too many connections" or a throttle: wait at least this long. */
     throttleMinMs: z.number().int().min(0).default(60_000),
     /** A session must stay up this long before the backoff resets (stops BYE-after-login loops). */

@@ -66,7 +66,7 @@ describe('parseConfig', () => {
     expect(c.categories).toEqual([]);
     expect(c.engine).toEqual(EngineSettings.parse({}));
     expect(c.engine.throttleMinMs).toBe(60_000);
-    expect(c.engine.backoffCapMs).toBe(300_000);
+    expect(c.engine.backoffCapMs).toBe(60_000);
   });
 
   it('accepts each password source', () => {

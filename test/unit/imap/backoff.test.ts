@@ -55,10 +55,10 @@ describe('backoffDelay', () => {
   });
 
   it('uses the default policy (1 s doubling to 5 min) when none is given', () => {
-    expect(defaultBackoff).toEqual({ baseMs: 1_000, capMs: 300_000 });
+    expect(defaultBackoff).toEqual({ baseMs: 1_000, capMs: 60_000 });
     expect(backoffDelay(1, undefined, fixed(almostOne))).toBe(999);
     expect(backoffDelay(4, undefined, fixed(0.5))).toBe(4_000);
-    expect(backoffDelay(50, undefined, fixed(almostOne))).toBe(299_999);
+    expect(backoffDelay(50, undefined, fixed(almostOne))).toBe(59_999);
   });
 
   it.each([
@@ -70,9 +70,14 @@ describe('backoffDelay', () => {
     [10, 60_000, 0, 60_000],
     [10, 60_000, almostOne, 300_000 - 1], // ceiling 5 min > floor: jitter above the floor stands
     [10, 60_000, 0.5, 150_000],
-  ])('attempt %i with minMs %i and random %s waits %i', (attempt, minMs, r, expected) => {
-    expect(backoffDelay(attempt, defaultBackoff, fixed(r), minMs)).toBe(expected);
-  });
+  ])(
+    'attempt %i with minMs %i and random %s waits %i (cap 5 min)',
+    (attempt, minMs, r, expected) => {
+      expect(backoffDelay(attempt, { baseMs: 1_000, capMs: 300_000 }, fixed(r), minMs)).toBe(
+        expected,
+      );
+    },
+  );
 
   it('keeps a throttled retry at or above 60 s whatever the attempt and the random', () => {
     for (let attempt = 0; attempt <= 40; attempt++) {

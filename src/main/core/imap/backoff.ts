@@ -11,7 +11,7 @@ export interface BackoffPolicy {
   capMs: number;
 }
 
-export const defaultBackoff: BackoffPolicy = { baseMs: 1_000, capMs: 5 * 60_000 };
+export const defaultBackoff: BackoffPolicy = { baseMs: 1_000, capMs: 60_000 };
 
 /**
  * Delay before reconnect attempt number `attempt` (0 = the first retry after a drop).

@@ -1,0 +1,574 @@
+/**
+ * Idle cost: what headless Solon costs while it only watches (no mail arrives), next to the
+ * least a Node program can do for the same job (bench/lib/raw-idle.ts: two imapflow clients in
+ * IDLE), measured side by side in the same run against the same private Dovecot.
+ *
+ *   npx tsx bench/idle-cost.ts [--minutes 10] [--json out.json] [--interval 5] [--settle 5] [--keep]
+ *
+ * Two Dovecot users, one Solon account each (implicit TLS with the generated CA, password from
+ * the environment, INBOX watched, the demo rules). Both subjects run as `node --import tsx`
+ * children. Once every mailbox is watching / idling, and after --settle seconds, the bench reads
+ * utime+stime of each child from /proc/<pid>/stat at the start and end of the window and samples
+ * VmRSS from /proc/<pid>/status every --interval seconds. IMAP commands are counted by Dovecot
+ * (stats metric per session and command; sessions are told apart by their IMAP ID name).
+ * Everything is cleaned up on exit, error or Ctrl-C (--keep leaves the temp dir and its logs).
+ * --engine NAME=MS (repeatable) overrides a Solon engine setting, e.g. --engine probeIntervalMs=60000.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
+import { configFor, demoFolders, projectRoot } from '../test/helpers/solon-config.js';
+import { exited, spawnSolon } from '../test/helpers/solon-process.js';
+import {
+  commandCounts,
+  commandCountingConfig,
+  commandsBetween,
+  sessionClients,
+} from './lib/imap-commands.js';
+import {
+  clockTicksPerSecond,
+  descendants,
+  median,
+  processName,
+  readCpuTicks,
+  readRssKb,
+} from './lib/proc.js';
+import { RAW_IDLE_CLIENT_NAME, type RawIdleSpec } from './lib/raw-idle.js';
+
+const USERS = [
+  { user: 'alice', password: 'alice-idle-pw', passwordEnv: 'IDLE_BENCH_ALICE_PW' },
+  { user: 'bob', password: 'bob-idle-pw', passwordEnv: 'IDLE_BENCH_BOB_PW' },
+] as const;
+const MAILBOX = 'INBOX';
+/** The name Solon sends in IMAP ID (src/main/core/imap/imapflow-session.ts). */
+const SOLON_CLIENT_NAME = 'Solon';
+const READY_DEADLINE_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+const TARGET_CPU_PERCENT = 0.1;
+const TARGET_RSS_MB = 100;
+
+interface Options {
+  minutes: number;
+  json: string | undefined;
+  intervalS: number;
+  settleS: number;
+  keep: boolean;
+  /** Solon engine settings to override (config `engine:`), e.g. probeIntervalMs. */
+  engine: Record<string, number>;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      minutes: { type: 'string', default: '10' },
+      json: { type: 'string' },
+      interval: { type: 'string', default: '5' },
+      settle: { type: 'string', default: '5' },
+      keep: { type: 'boolean', default: false },
+      engine: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npx tsx bench/idle-cost.ts [--minutes 10] [--json out.json] [--interval 5] [--settle 5] [--engine NAME=MS]... [--keep]\n',
+    );
+    process.exit(0);
+  }
+  const num = (name: string, v: string, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  return {
+    minutes: num('minutes', values.minutes, 0.1),
+    json: values.json,
+    intervalS: num('interval', values.interval, 0.5),
+    settleS: num('settle', values.settle, 0),
+    keep: values.keep,
+    engine: Object.fromEntries(
+      values.engine.map((kv) => {
+        const m = /^(\w+)=(\d+)$/.exec(kv);
+        if (!m)
+          throw new Error(`--engine wants NAME=INTEGER (e.g. probeIntervalMs=60000), got ${kv}`);
+        return [m[1]!, Number(m[2])];
+      }),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: children, Dovecot, temp dir — on success, failure, Ctrl-C or SIGTERM.
+
+const children = new Set<ChildProcess>();
+let dovecot: Dovecot | undefined;
+let tempDir: string | undefined;
+let keepTemp = false;
+let cleaning: Promise<void> | undefined;
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const gone = await Promise.race([
+      exited(child).then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!gone) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+  }
+  children.delete(child);
+}
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await Promise.allSettled([...children].map(stopChild));
+    await dovecot?.stop().catch(() => undefined);
+    if (tempDir && !keepTemp) await rm(tempDir, { recursive: true, force: true });
+    else if (tempDir) say(`kept ${tempDir}`);
+  })();
+  return cleaning;
+}
+
+function installSignalHandlers(): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.on(signal, () => {
+      say(`${signal}: stopping the children and Dovecot, removing temp files`);
+      void cleanup().finally(() => process.exit(code));
+    });
+  }
+  // Last resort when the process exits some other way: only synchronous work runs here (the
+  // Dovecot helper kills its own instance from its own exit hook).
+  process.once('exit', () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (tempDir && !keepTemp) rmSync(tempDir, { recursive: true, force: true });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function say(line: string): void {
+  process.stdout.write(`[idle-cost] ${line}\n`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+async function tail(file: string, lines = 30): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** A measured child process. */
+interface Subject {
+  label: string;
+  clientName: string;
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  /** Substrings that must all appear in the log once the subject is watching everything. */
+  readyMarkers: string[];
+}
+
+function spawnRawIdle(specFile: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  // Started exactly like spawnSolon starts Solon (node --import tsx, same cwd), so the loader's
+  // share of memory and CPU is the same on both sides.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(projectRoot, 'bench', 'lib', 'raw-idle.ts'), specFile],
+    { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const out = createWriteStream(logFile, { flags: 'a' });
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  return child;
+}
+
+function assertAlive(s: Subject): void {
+  if (s.child.exitCode !== null || s.child.signalCode !== null)
+    throw new Error(
+      `${s.label} exited (${String(s.child.exitCode ?? s.child.signalCode)}); log: ${s.logFile}`,
+    );
+}
+
+async function waitReady(subjects: Subject[]): Promise<void> {
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  const pending = new Set(subjects);
+  while (pending.size) {
+    for (const s of [...pending]) {
+      assertAlive(s);
+      const log = await readFile(s.logFile, 'utf8').catch(() => '');
+      if (s.readyMarkers.every((m) => log.includes(m))) {
+        say(`${s.label} is watching (pid ${s.pid})`);
+        pending.delete(s);
+      }
+    }
+    if (!pending.size) return;
+    if (Date.now() > deadline) {
+      const s = [...pending][0]!;
+      throw new Error(
+        `${s.label} not watching within ${READY_DEADLINE_MS / 1000} s (wanted: ${s.readyMarkers.join(' | ')})\n--- ${s.logFile} ---\n${await tail(s.logFile)}`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+interface ChildInfo {
+  pid: number;
+  name: string;
+}
+
+const childInfo = (pid: number): ChildInfo[] =>
+  descendants(pid).map((p) => ({ pid: p, name: processName(p) }));
+
+interface SubjectResult {
+  pid: number;
+  cpuTicks: number;
+  cpuSeconds: number;
+  cpuPercentOfCore: number;
+  rssMB: { min: number; median: number; max: number };
+  rssSamplesKb: number[];
+  imapCommands: { total: number; byName: Record<string, number> };
+  loginsDuringWindow: number;
+  /** Child processes of the subject (their CPU and RSS are not in the figures). */
+  descendantsAtStart: ChildInfo[];
+  descendantsAtEnd: ChildInfo[];
+}
+
+const mb = (kb: number): number => kb / 1024;
+const round = (n: number, digits: number): number => Number(n.toFixed(digits));
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  keepTemp = opts.keep;
+  installSignalHandlers();
+  const hz = clockTicksPerSecond();
+
+  tempDir = await mkdtemp(path.join(os.tmpdir(), 'solon-idle-cost-'));
+  const dir = tempDir;
+  say(`temp dir ${dir}`);
+  dovecot = await startDovecot({
+    users: USERS.map(({ user, password }) => ({ user, password })),
+    extraConfig: commandCountingConfig,
+  });
+  const d = dovecot;
+  say(`private Dovecot on 127.0.0.1:${d.tlsPort} (implicit TLS)`);
+  for (const u of USERS) for (const f of demoFolders()) await d.createMailbox(u.user, f);
+
+  // Solon: one account per user, built by the same helper the tests use.
+  const dataDir = path.join(dir, 'solon-data');
+  const perUser = USERS.map((u) =>
+    configFor(d, {
+      user: u.user,
+      passwordEnv: u.passwordEnv,
+      dataDir,
+      mailboxes: [MAILBOX],
+      engine: opts.engine,
+    }),
+  );
+  const config = { ...perUser[0]!, accounts: perUser.flatMap((c) => c.accounts) };
+  const configFile = path.join(dir, 'solon.json');
+  await writeFile(configFile, JSON.stringify(config, null, 2));
+
+  const rawSpec: RawIdleSpec = {
+    host: d.host,
+    port: d.tlsPort,
+    caFile: d.caFile,
+    accounts: USERS.map((u) => ({ user: u.user, passwordEnv: u.passwordEnv, mailbox: MAILBOX })),
+  };
+  const rawSpecFile = path.join(dir, 'raw-idle.json');
+  await writeFile(rawSpecFile, JSON.stringify(rawSpec, null, 2));
+
+  const env = Object.fromEntries(USERS.map((u) => [u.passwordEnv, u.password]));
+  const solonLog = path.join(dir, 'solon.log');
+  const rawLog = path.join(dir, 'raw-idle.log');
+  const solonChild = spawnSolon(['run', '--config', configFile], { env, logFile: solonLog });
+  children.add(solonChild);
+  const rawChild = spawnRawIdle(rawSpecFile, env, rawLog);
+  children.add(rawChild);
+  if (solonChild.pid === undefined || rawChild.pid === undefined)
+    throw new Error('could not start the child processes');
+
+  const solon: Subject = {
+    label: 'Solon',
+    clientName: SOLON_CLIENT_NAME,
+    child: solonChild,
+    pid: solonChild.pid,
+    logFile: solonLog,
+    readyMarkers: USERS.map((u) => `account ${u.user}: watching`),
+  };
+  const raw: Subject = {
+    label: 'raw imapflow',
+    clientName: RAW_IDLE_CLIENT_NAME,
+    child: rawChild,
+    pid: rawChild.pid,
+    logFile: rawLog,
+    readyMarkers: USERS.map((u) => `raw-idle ${u.user}/${MAILBOX}: idling`),
+  };
+  const subjects = [solon, raw];
+  await waitReady(subjects);
+  if (opts.settleS > 0) {
+    say(`settling ${opts.settleS} s`);
+    await sleep(opts.settleS * 1000);
+  }
+
+  // ---- the measured window ----
+  const durationMs = opts.minutes * 60_000;
+  const intervalMs = opts.intervalS * 1000;
+  for (const s of subjects) assertAlive(s);
+  const logOffset = (await stat(d.logFile)).size;
+  const cmdsBefore = await commandCounts(d);
+  const descStart = subjects.map((s) => childInfo(s.pid));
+  const rss: number[][] = subjects.map(() => []);
+  const sampleRss = (): void =>
+    subjects.forEach((s, i) => {
+      assertAlive(s);
+      rss[i]!.push(readRssKb(s.pid));
+    });
+  const t0 = performance.now();
+  const cpu0 = subjects.map((s) => readCpuTicks(s.pid));
+  sampleRss();
+  say(
+    `measuring for ${opts.minutes} min (RSS every ${opts.intervalS} s); Ctrl-C stops and cleans up`,
+  );
+  let lastProgress = t0;
+  for (let k = 1; ; k++) {
+    const next = Math.min(t0 + k * intervalMs, t0 + durationMs);
+    await sleep(next - performance.now());
+    sampleRss();
+    const now = performance.now();
+    if (now - lastProgress >= 60_000 && next < t0 + durationMs) {
+      lastProgress = now;
+      const cpuNow = subjects.map((s, i) => (readCpuTicks(s.pid) - cpu0[i]!) / hz);
+      say(
+        `${((now - t0) / 60_000).toFixed(1)} min: ` +
+          subjects
+            .map(
+              (s, i) =>
+                `${s.label} cpu ${cpuNow[i]!.toFixed(2)} s, rss ${mb(rss[i]!.at(-1)!).toFixed(1)} MiB`,
+            )
+            .join('; '),
+      );
+    }
+    if (next >= t0 + durationMs) break;
+  }
+  const cpu1 = subjects.map((s) => readCpuTicks(s.pid));
+  const t1 = performance.now();
+  for (const s of subjects) assertAlive(s);
+  const cmdsAfter = await commandCounts(d);
+  const descEnd = subjects.map((s) => childInfo(s.pid));
+  const dovecotLog = await readFile(d.logFile);
+  // ---- end of the window ----
+
+  const wallSeconds = (t1 - t0) / 1000;
+  const clients = sessionClients(dovecotLog.toString('utf8'));
+  const newSessions = sessionClients(dovecotLog.subarray(logOffset).toString('utf8'));
+  const cmds = commandsBetween(cmdsBefore, cmdsAfter, clients);
+
+  const results: SubjectResult[] = subjects.map((s, i) => {
+    const ticks = cpu1[i]! - cpu0[i]!;
+    const samples = rss[i]!;
+    const byName = Object.fromEntries(
+      [...(cmds.get(s.clientName) ?? new Map<string, number>())].sort(([a], [b]) =>
+        a.localeCompare(b),
+      ),
+    );
+    return {
+      pid: s.pid,
+      cpuTicks: ticks,
+      cpuSeconds: ticks / hz,
+      cpuPercentOfCore: (ticks / hz / wallSeconds) * 100,
+      rssMB: {
+        min: mb(Math.min(...samples)),
+        median: mb(median(samples)),
+        max: mb(Math.max(...samples)),
+      },
+      rssSamplesKb: samples,
+      imapCommands: {
+        total: Object.values(byName).reduce((a, b) => a + b, 0),
+        byName,
+      },
+      loginsDuringWindow: [...newSessions.values()].filter((n) => n === s.clientName).length,
+      descendantsAtStart: descStart[i]!,
+      descendantsAtEnd: descEnd[i]!,
+    };
+  });
+  const [sr, rr] = results as [SubjectResult, SubjectResult];
+  const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+  const ratios = {
+    cpu: ratio(sr.cpuTicks, rr.cpuTicks),
+    rssMedian: ratio(sr.rssMB.median, rr.rssMB.median),
+    rssMax: ratio(sr.rssMB.max, rr.rssMB.max),
+    imapCommands: ratio(sr.imapCommands.total, rr.imapCommands.total),
+  };
+  const targets = {
+    idleCpuPercentOfCore: {
+      limit: TARGET_CPU_PERCENT,
+      value: sr.cpuPercentOfCore,
+      pass: sr.cpuPercentOfCore < TARGET_CPU_PERCENT,
+    },
+    rssMaxMB: { limit: TARGET_RSS_MB, value: sr.rssMB.max, pass: sr.rssMB.max < TARGET_RSS_MB },
+  };
+
+  printTable({ opts, hz, wallSeconds, samples: rss[0]!.length, sr, rr, ratios, targets });
+  if (opts.json) {
+    const doc = {
+      bench: 'idle-cost',
+      date: new Date().toISOString(),
+      host: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        dovecot: execFileSync('/usr/sbin/dovecot', ['--version'], { encoding: 'utf8' }).trim(),
+        kernel: os.release(),
+      },
+      settings: {
+        minutes: opts.minutes,
+        intervalSeconds: opts.intervalS,
+        settleSeconds: opts.settleS,
+        clkTck: hz,
+        accounts: USERS.length,
+        mailboxesPerAccount: 1,
+        tls: 'implicit',
+        mode: 'side by side, same Dovecot, same mailboxes',
+        rssUnit: 'MB = VmRSS kB / 1024',
+        solonEngineOverrides: opts.engine,
+      },
+      wallSeconds,
+      solon: sr,
+      rawImapflow: rr,
+      ratios,
+      targets,
+    };
+    await writeFile(opts.json, JSON.stringify(doc, null, 2) + '\n');
+    say(`wrote ${opts.json}`);
+  }
+}
+
+function printTable(r: {
+  opts: Options;
+  hz: number;
+  wallSeconds: number;
+  samples: number;
+  sr: SubjectResult;
+  rr: SubjectResult;
+  ratios: { cpu: number | null; rssMedian: number | null; rssMax: number | null };
+  targets: {
+    idleCpuPercentOfCore: { pass: boolean };
+    rssMaxMB: { pass: boolean };
+  };
+}): void {
+  const { sr, rr } = r;
+  const x = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+  const xOf = (a: number, b: number): string => x(b > 0 ? a / b : null);
+  const pf = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+  const rows: string[][] = [
+    ['', 'Solon', 'raw imapflow', 'Solon/raw', 'target'],
+    ['CPU seconds', sr.cpuSeconds.toFixed(2), rr.cpuSeconds.toFixed(2), x(r.ratios.cpu), ''],
+    [
+      'CPU % of one core',
+      `${sr.cpuPercentOfCore.toFixed(4)} %`,
+      `${rr.cpuPercentOfCore.toFixed(4)} %`,
+      x(r.ratios.cpu),
+      `< ${TARGET_CPU_PERCENT} %  ${pf(r.targets.idleCpuPercentOfCore.pass)}`,
+    ],
+    [
+      'RSS min MB',
+      sr.rssMB.min.toFixed(1),
+      rr.rssMB.min.toFixed(1),
+      xOf(sr.rssMB.min, rr.rssMB.min),
+      '',
+    ],
+    [
+      'RSS median MB',
+      sr.rssMB.median.toFixed(1),
+      rr.rssMB.median.toFixed(1),
+      x(r.ratios.rssMedian),
+      '',
+    ],
+    [
+      'RSS max MB',
+      sr.rssMB.max.toFixed(1),
+      rr.rssMB.max.toFixed(1),
+      x(r.ratios.rssMax),
+      `< ${TARGET_RSS_MB} MB  ${pf(r.targets.rssMaxMB.pass)}`,
+    ],
+    [
+      'IMAP commands',
+      String(sr.imapCommands.total),
+      String(rr.imapCommands.total),
+      xOf(sr.imapCommands.total, rr.imapCommands.total),
+      '',
+    ],
+    ['logins in window', String(sr.loginsDuringWindow), String(rr.loginsDuringWindow), '', ''],
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const fmt = (row: string[]): string =>
+    row
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('   ')
+      .trimEnd();
+  const byName = (s: SubjectResult): string =>
+    Object.entries(s.imapCommands.byName)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  const lines = [
+    '',
+    `Idle cost — ${USERS.length} accounts × 1 mailbox (INBOX), implicit TLS, private Dovecot; side by side`,
+    `window ${round(r.wallSeconds, 1)} s wall (${r.opts.minutes} min) after all watching + ${r.opts.settleS} s settle; ` +
+      `RSS every ${r.opts.intervalS} s (${r.samples} samples); CPU = utime+stime, CLK_TCK ${r.hz}; MB = VmRSS kB / 1024`,
+    '',
+    ...(Object.keys(r.opts.engine).length
+      ? [
+          `Solon engine overrides: ${Object.entries(r.opts.engine)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+        ]
+      : []),
+    ...rows.map(fmt),
+    '',
+    `IMAP commands finished in the window (Dovecot stats): Solon: ${byName(sr)}; raw imapflow: ${byName(rr)}`,
+  ];
+  for (const [label, s] of [
+    ['Solon', sr],
+    ['raw imapflow', rr],
+  ] as const) {
+    const seen = new Map(
+      [...s.descendantsAtStart, ...s.descendantsAtEnd].map((c) => [c.pid, c.name]),
+    );
+    if (seen.size)
+      lines.push(
+        `note: ${label} has child processes (${[...seen].map(([pid, name]) => `${pid} ${name}`).join(', ')}), not in its figures`,
+      );
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+main().then(
+  async () => {
+    await cleanup();
+    process.exit(0);
+  },
+  async (err: unknown) => {
+    process.stderr.write(`idle-cost: ${(err as Error)?.stack ?? String(err)}\n`);
+    if (tempDir) {
+      for (const name of ['solon.log', 'raw-idle.log'])
+        process.stderr.write(`--- ${name} (tail) ---\n${await tail(path.join(tempDir, name))}\n`);
+    }
+    await cleanup();
+    process.exit(1);
+  },
+);
