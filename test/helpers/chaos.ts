@@ -188,7 +188,10 @@ export async function runChaos(opts: {
     await client?.logout().catch(() => undefined);
   })();
 
+  // With --expose-gc (npm run soak) the heap is sampled after a full GC, so growth is real.
+  const gc = (globalThis as { gc?: () => void }).gc;
   const sampler = setInterval(() => {
+    gc?.();
     const m = process.memoryUsage();
     heap.push(m.heapUsed / 1048576);
     rssMax = Math.max(rssMax, m.rss / 1048576);
