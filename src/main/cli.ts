@@ -136,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let stopping: Promise<void> | undefined;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
   let firstSignalAt = 0;
   const shutdown = (signal: string): void => {
     if (stopping) {
@@ -148,6 +150,7 @@ export async function main(argv: string[]): Promise<number> {
     firstSignalAt = Date.now();
     log.info(`${signal}: finishing the batch in hand and stopping`);
     stopping = engine.stop();
+    void stopping.then(markStopped);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -166,14 +169,8 @@ export async function main(argv: string[]): Promise<number> {
         ? exitCodes.error
         : exitCodes.ok;
   }
-  await new Promise<void>((resolve) => {
-    const wait = setInterval(() => {
-      if (stopping) {
-        clearInterval(wait);
-        void stopping.then(resolve);
-      }
-    }, 100);
-  });
+  // Wait for the signal handler's stop; no polling (a 100 ms poll was most of the idle CPU).
+  await stopped;
   log.info('stopped; checkpoints flushed');
   return exitCodes.ok;
 }

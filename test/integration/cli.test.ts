@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { spamAssassinMessages } from '../helpers/corpus.js';
 import { distinctById, idOf, normId } from '../helpers/corpus-expect.js';
 import { exited, spawnSolon } from '../helpers/solon-process.js';
+import { waitFor } from '../helpers/fake-clock.js';
 import { configFor, demoFolders } from '../helpers/solon-config.js';
 import { useDovecot } from '../helpers/use-dovecot.js';
 import { readFile } from 'node:fs/promises';
@@ -161,5 +162,21 @@ describe('solon CLI', () => {
     const { code, out } = await solon(['check', '--config', file], 'noca');
     expect(out).toMatch(/accounts\[0\]\.caFile: no such file: .*no-such-ca\.pem/);
     expect(code).toBe(2);
+  });
+
+  it('SIGINT stops a watching `solon run` cleanly: checkpoints flushed, exit 0', async () => {
+    const d = dovecot();
+    const file = await writeConfig(
+      'sigint',
+      configFor(d, { user: 'hank', passwordEnv: 'HANK_PW', dataDir: join(dir, 'data-sigint') }),
+    );
+    const logFile = join(dir, 'sigint.log');
+    const child = spawnSolon(['run', '--config', file], { env, logFile });
+    await waitFor('watching', async () =>
+      (await readFile(logFile, 'utf8')).includes('hank: watching'),
+    );
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(0);
+    expect(await readFile(logFile, 'utf8')).toContain('stopped; checkpoints flushed');
   });
 });

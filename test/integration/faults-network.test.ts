@@ -89,6 +89,7 @@ describe('fault matrix (network faults through the proxy)', () => {
     const t0 = Date.now();
     r.engine.resume('woke up');
     await r.allHandled(); // no fake time advanced: nothing waited on a timer
+    await r.watching();
     const ms = Date.now() - t0;
     expect(ms).toBeLessThan(3_000); // goal: < 3 s from resume() to watching with the backlog handled
     expect(r.statesSince(mark)).toEqual(expect.arrayContaining(['connecting', 'watching']));
