@@ -19,7 +19,7 @@ import { spamAssassinMessages } from '../test/helpers/corpus.js';
 import { distinctById } from '../test/helpers/corpus-expect.js';
 import { startDovecot } from '../test/helpers/dovecot.js';
 import { startFaultProxy } from '../test/helpers/fault-proxy.js';
-import { configFor, projectRoot } from '../test/helpers/solon-config.js';
+import { configFor, projectRoot, sortEverything } from '../test/helpers/solon-config.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,14 +52,7 @@ async function main(): Promise<void> {
       user: 'rec',
       passwordEnv: 'REC_PW',
       dataDir,
-      rules: [
-        {
-          id: 'sort',
-          name: 'sort',
-          conditions: [{ field: 'size', op: 'greater-than', value: 0 }],
-          actions: [{ type: 'move', folder: 'Sorted' }],
-        },
-      ],
+      rules: sortEverything,
     }) as { accounts: Record<string, unknown>[] };
     base.accounts[0]!.port = proxy.port;
     engine = createEngine({ config: parseConfig(base), dataDir, env: { REC_PW: 'rec-pw' } });

@@ -10,7 +10,7 @@ import { spamAssassinMessages, toCrlf } from './corpus.js';
 import { distinctById, idOf, normId } from './corpus-expect.js';
 import type { Dovecot } from './dovecot.js';
 import { startFaultProxy } from './fault-proxy.js';
-import { configFor } from './solon-config.js';
+import { configFor, sortEverything } from './solon-config.js';
 
 export interface ChaosReport {
   seconds: number;
@@ -92,14 +92,7 @@ export async function runChaos(opts: {
     user,
     passwordEnv: 'CHAOS_PW',
     dataDir,
-    rules: [
-      {
-        id: 'sort',
-        name: 'sort everything',
-        conditions: [{ field: 'size', op: 'greater-than', value: 0 }],
-        actions: [{ type: 'move', folder: 'Sorted' }],
-      },
-    ],
+    rules: sortEverything,
     engine: {
       probeIntervalMs: 2_000,
       probeTimeoutMs: 1_000,

@@ -11,7 +11,7 @@ import { spamAssassinMessages, type CorpusMessage } from './corpus.js';
 import { distinctById, idOf, normId } from './corpus-expect.js';
 import type { Dovecot } from './dovecot.js';
 import { FakeClock, waitFor } from './fake-clock.js';
-import { configFor } from './solon-config.js';
+import { configFor, sortEverything } from './solon-config.js';
 import { testLogger } from './test-logger.js';
 
 const corpus = distinctById(spamAssassinMessages({ groups: ['easy-ham-1', 'easy-ham-2'] }));
@@ -78,14 +78,7 @@ export class FaultRig {
       user,
       passwordEnv,
       dataDir,
-      rules: [
-        {
-          id: 'sort',
-          name: 'sort everything',
-          conditions: [{ field: 'size', op: 'greater-than', value: 0 }],
-          actions: [{ type: 'move', folder: 'Sorted' }],
-        },
-      ],
+      rules: sortEverything,
       engine: opts.engine,
     }) as { accounts: Record<string, unknown>[] };
     if (opts.port) base.accounts[0]!.port = opts.port;

@@ -53,3 +53,16 @@ export function configFor(
     engine: opts.engine ?? {},
   };
 }
+
+/**
+ * The fault tests' and soaks' one rule: move every message to `Sorted`. The invariant is then
+ * simple to check on the server: each delivered message in Sorted exactly once, INBOX empty.
+ */
+export const sortEverything: RuleInput[] = [
+  {
+    id: 'sort',
+    name: 'sort everything',
+    conditions: [{ field: 'size', op: 'greater-than', value: 0 }],
+    actions: [{ type: 'move', folder: 'Sorted' }],
+  },
+];
