@@ -2,8 +2,8 @@
  * The fault matrix of issue 3, against a real Dovecot (and, where the network misbehaves, the
  * fault proxy). Each case delivers mail before, during and after the fault and checks the
  * invariant (every message moved exactly once), the status path, and a recovery bound.
- * Cases 7 (BYE), 10 (UIDVALIDITY) and 14 (clock jump) live in supervisor.test.ts; case 8
- * (password changed) in engine.test.ts.
+ * Case 10 (UIDVALIDITY) lives in supervisor.test.ts; cases 1–4, 6, 12 and 15 (network faults)
+ * in faults-network.test.ts.
  */
 import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { FaultRig } from '../helpers/fault-harness.js';
 import { waitFor } from '../helpers/fake-clock.js';
 import { useDovecot } from '../helpers/use-dovecot.js';
 
-const users = ['f05', 'f09', 'f11', 'f13'];
+const users = ['f05', 'f07', 'f08', 'f09', 'f11', 'f13', 'f14'];
 const dovecot = useDovecot({
   users: users.map((u) => ({ user: u, password: `${u}-pw` })),
   extraConfig: 'mail_max_userip_connections = 2\n',
@@ -132,6 +132,80 @@ describe('fault matrix (server-side faults)', () => {
     console.log(
       `burst: 200 delivered in ${deliverMs} ms, all handled ${Date.now() - t0} ms after the first`,
     );
+    await r.expectExactlyOnce();
+  });
+
+  it('7. server BYE (doveadm kick): reconnects at once, nothing missed', async () => {
+    const d = dovecot();
+    const r = await rig(d, 'f07', { corpusOffset: 400 });
+    await r.deliver(3);
+    await r.allHandled();
+    const mark = r.transitions.length;
+    const t0 = Date.now();
+    await d.kick('f07');
+    await r.deliver(3);
+    await waitFor(
+      'reconnected',
+      () => r.statesSince(mark).includes('connecting') && r.state() === 'watching',
+    );
+    await r.deliver(3);
+    await r.allHandled();
+    expect(Date.now() - t0).toBeLessThan(5_000); // bound: the first retry is immediate
+    expect(r.statesSince(mark)).toEqual(
+      expect.arrayContaining(['connecting', 'syncing', 'watching']),
+    );
+    expect(r.statesSince(mark)).not.toContain('backing-off');
+    await r.expectExactlyOnce();
+  });
+
+  it('8. password changed on the server: auth-failed at once, no retry storm; fixed + resume → catches up', async () => {
+    const d = dovecot();
+    const r = await rig(d, 'f08', { corpusOffset: 500 });
+    await r.deliver(2);
+    await r.allHandled();
+    const mark = r.transitions.length;
+    await d.setPassword('f08', 'rotated-by-admin');
+    await d.kick('f08'); // the session ends; the next login uses the old password
+    await r.deliver(2);
+    const st = await waitFor('auth-failed', () => {
+      const s = r.engine.status()[0];
+      return s?.state === 'auth-failed' ? s : undefined;
+    });
+    expect(st.reason).toMatch(/wrong user name or password/);
+    const logins = r.statesSince(mark).filter((s) => s === 'connecting').length;
+    r.clock.advance(60 * 60_000); // an hour: no timer may bring a retry
+    await r.engine.probe();
+    expect(r.statesSince(mark).filter((s) => s === 'connecting').length).toBe(logins);
+    expect(r.state()).toBe('auth-failed');
+    await d.setPassword('f08', 'f08-pw'); // the user fixes it (the config still says f08-pw)
+    r.engine.resume('password fixed');
+    await r.watching();
+    await r.deliver(2);
+    await r.allHandled();
+    await r.expectExactlyOnce();
+  });
+
+  it('14. the wall clock jumps forward by hours: treated as a wake (reconnect at once)', async () => {
+    const d = dovecot();
+    const r = await rig(d, 'f14', { corpusOffset: 600 });
+    await r.deliver(2);
+    await r.allHandled();
+    const mark = r.transitions.length;
+    r.clock.jump(5 * 3600_000); // asleep for five hours, no OS event
+    await r.deliver(2); // mail that came during the sleep
+    r.clock.advance(15_000); // the next tick of the sleep detector
+    await waitFor(
+      'reconnected',
+      () => r.statesSince(mark).includes('connecting') && r.state() === 'watching',
+    );
+    expect(
+      r.transitions
+        .slice(mark)
+        .map((t) => t.reason)
+        .join(' | '),
+    ).toMatch(/woke up \(clock jumped 1[78]\d{3} s\)/);
+    await r.deliver(2);
+    await r.allHandled();
     await r.expectExactlyOnce();
   });
 });
