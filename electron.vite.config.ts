@@ -9,7 +9,13 @@ export default defineConfig({
   },
   preload: {
     build: {
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') } },
+      // Bundle zod and the contract in: a sandboxed preload can require only electron.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(import.meta.dirname, 'src/preload/index.ts') },
+        // A sandboxed preload must be one CommonJS file (no ESM, no require of our modules).
+        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+      },
     },
   },
   renderer: {

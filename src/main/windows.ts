@@ -36,7 +36,13 @@ export function createMainWindow(opts: {
     show: false,
     title: 'Solon',
     autoHideMenuBar: true,
-    webPreferences: secureWebPreferences(opts.preload),
+    webPreferences: {
+      ...secureWebPreferences(opts.preload),
+      // Stated here as well, so static checkers (electronegativity in CI) see them at the call.
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    },
   });
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (isSafeExternalUrl(url)) void shell.openExternal(url);
