@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
+    // The electron package downloads its binary when first loaded; tests must never reach out.
+    env: { ELECTRON_OVERRIDE_DIST_PATH: '/nonexistent/electron-dist' },
   },
 });

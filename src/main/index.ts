@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, nativeTheme, shell } from 'electron';
+import { app, BrowserWindow, nativeTheme, shell } from 'electron';
 import type { ActivityEntry } from '../shared/domain/activity.js';
 import type { SolonConfig } from '../shared/domain/config.js';
 import { getStartAtLogin, openedAtLogin, setStartAtLogin } from './autostart.js';
@@ -14,7 +14,7 @@ import { createEngine, type Engine } from './core/engine.js';
 import { createHandlers, subscribe } from './core/handlers.js';
 import { createFileLogger } from './core/log/file-logger.js';
 import { toSolonConfig } from './core/settings/validate.js';
-import { broadcast, registerIpc, trustedFrame } from './ipc.js';
+import { broadcast, registerAppIpc, trustedFrame } from './ipc.js';
 import { createNotificationPolicy, type Notification } from './notification-policy.js';
 import { show } from './notifications.js';
 import { watchPower } from './power.js';
@@ -211,8 +211,7 @@ async function main(): Promise<void> {
     refreshTray();
   }
 
-  registerIpc({
-    ipcMain,
+  await registerAppIpc({
     isTrustedSender: trustedFrame(appUrl),
     log,
     handlers: createHandlers({

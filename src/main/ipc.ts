@@ -110,3 +110,14 @@ export function broadcast<E extends EventName>(
     if (!wc.isDestroyed()) wc.send(event, payload);
   }
 }
+
+/**
+ * registerIpc on Electron's own ipcMain: what the composition root calls, so ipcMain is touched
+ * here only. Loaded lazily, so tests that import this file never load the electron package.
+ */
+export async function registerAppIpc(
+  opts: Omit<RegisterIpcOptions, 'ipcMain'>,
+): Promise<() => void> {
+  const { ipcMain } = await import('electron');
+  return registerIpc({ ...opts, ipcMain });
+}
