@@ -111,6 +111,8 @@ describe('supervisor transitions (real Dovecot, fake clock for Solon’s own tim
       msgs.map((m) => m.raw),
     );
     h.clock.advance(60 * 60_000); // an hour asleep: nothing reconnects on its own
+    h.clock.jump(3 * 3600_000); // nor does the sleep detector undo a suspend (the user's Pause)
+    h.clock.advance(15_000);
     expect(h.engine.status()[0]?.state).toBe('suspended');
     expect(h.activity).toEqual([]);
 

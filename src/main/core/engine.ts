@@ -61,6 +61,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const supervisors: AccountSupervisor[] = [];
   let jumpTimer: ReturnType<Clock['setTimeout']> | undefined;
   let running = false;
+  let suspended = false;
   let unlock: (() => Promise<void>) | undefined;
 
   const emitStatus = (): void => {
@@ -133,7 +134,9 @@ export function createEngine(deps: EngineDeps): Engine {
     jumpTimer = clock.setTimeout(() => {
       const now = clock.now();
       const gap = now - last - settings.clockTickMs;
-      if (gap > settings.clockJumpMs) {
+      // A suspended engine stays suspended: the user's Pause (or the OS's sleep) is not undone
+      // by the detector; the wake that matters then comes from resume().
+      if (gap > settings.clockJumpMs && !suspended) {
         log.info('wall clock jumped: treating as a wake', { gapMs: gap });
         for (const s of supervisors) s.resume(`woke up (clock jumped ${Math.round(gap / 1000)} s)`);
       }
@@ -160,9 +163,11 @@ export function createEngine(deps: EngineDeps): Engine {
       emitStatus();
     },
     suspend(reason = 'the computer is going to sleep') {
+      suspended = true;
       for (const s of supervisors) s.suspend(reason);
     },
     resume(reason = 'resumed') {
+      suspended = false;
       for (const s of supervisors) s.resume(reason);
     },
     async probe() {

@@ -24,7 +24,8 @@ export async function acquireInstanceLock(dataDir: string): Promise<() => Promis
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+    // Our own pid counts as held too: a second engine in this process would race the first.
+    if (pid > 0 && (pid === process.pid || isAlive(pid))) {
       throw new AlreadyRunning(`another Solon (pid ${pid}) is using ${dataDir}; stop it first`);
     }
     await unlink(file).catch(() => undefined); // stale: its owner is gone
