@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, nativeTheme, shell } from 'electron';
 import type { ActivityEntry } from '../shared/domain/activity.js';
 import type { SolonConfig } from '../shared/domain/config.js';
+import type { AppSettings } from '../shared/domain/settings.js';
 import { getStartAtLogin, openedAtLogin, setStartAtLogin } from './autostart.js';
 import { backoffDelay } from './core/imap/backoff.js';
 import { loadConfig } from './core/config/load-config.js';
@@ -316,6 +317,11 @@ async function main(): Promise<void> {
         },
       },
       rules: () => config?.rules ?? [],
+      settings,
+      setPassword: async (id, pw) => {
+        await secrets.setPassword(id, pw);
+        engine?.resume('password changed'); // try the new password at once
+      },
       appInfo: () => ({
         version: app.getVersion(),
         platform: process.platform,
@@ -325,6 +331,23 @@ async function main(): Promise<void> {
         if (isSafeExternalUrl(url)) await shell.openExternal(url);
       },
     }),
+  });
+
+  // What the engine runs on changed (accounts, rules, categories, timings): start it again on
+  // the new settings, once the edits settle. Not a crash: no backoff.
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  const engineKeys = (x: AppSettings): string =>
+    JSON.stringify([x.accounts, x.rules, x.categories, x.engine]);
+  settings.onChange((next, prev) => {
+    if (process.env.SOLON_CONFIG || engineKeys(next) === engineKeys(prev)) return;
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => {
+      if (quitting || restarting) return;
+      restarting = stopEngine()
+        .then(startEngine)
+        .catch((err: unknown) => log.error('engine reload failed', { err: String(err) }))
+        .finally(() => (restarting = undefined));
+    }, 500);
   });
 
   app.on('before-quit', (event) => {

@@ -18,6 +18,14 @@ import { z } from 'zod';
 import { ActivityEntry } from './domain/activity.js';
 import { Rule } from './domain/rule.js';
 import { AccountStatus } from './domain/status.js';
+import { Account } from './domain/account.js';
+import { Category } from './domain/rule.js';
+import {
+  AppSettings,
+  EngineOverrides,
+  LlmSettings,
+  NotificationSettings,
+} from './domain/settings.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -169,6 +177,33 @@ export const contract = {
     'rules.validate': {
       args: z.strictObject({ rules: z.array(z.unknown()).max(1000) }),
       result: z.object({ ok: z.boolean(), errors: z.array(RuleProblem) }),
+    },
+    /** The desktop app's settings (never a password: those live in the keychain). */
+    'settings.get': { args: noArgs, result: AppSettings },
+    /**
+     * Change settings: lists (accounts, rules, categories) replace whole, the rest merges. Every
+     * problem is reported at once and nothing is saved unless all is valid; the engine restarts
+     * on the new settings.
+     */
+    'settings.update': {
+      args: z.strictObject({
+        accounts: z.array(Account).optional(),
+        rules: z.array(Rule).optional(),
+        categories: z.array(Category).optional(),
+        notifications: NotificationSettings.partial().optional(),
+        startAtLogin: z.boolean().optional(),
+        engine: EngineOverrides.optional(),
+        llm: LlmSettings.partial().optional(),
+      }),
+      result: AppSettings,
+    },
+    /** Keep an account's password in the OS keychain. Write-only: no channel ever reads it back. */
+    'accounts.setPassword': {
+      args: z.strictObject({
+        accountId: z.string().min(1).max(100),
+        password: z.string().min(1).max(4096),
+      }),
+      result: noResult,
     },
     'app.info': { args: noArgs, result: AppInfo },
     /** Open an http(s) link in the user's browser (the only way out of the window). */

@@ -21,6 +21,7 @@ import {
 import type { ActivityEntry } from '../../shared/domain/activity.js';
 import { validateRules } from '../../shared/domain/regex-guard.js';
 import type { Rule } from '../../shared/domain/rule.js';
+import type { AppSettings, SettingsPatch } from '../../shared/domain/settings.js';
 import type { Engine } from './engine.js';
 import { silentLogger, type Logger } from './ports.js';
 
@@ -35,6 +36,13 @@ export interface HandlerDeps {
   engine: EngineControls;
   /** The rules in force (settings in the app, the config file headless). */
   rules: () => Rule[] | Promise<Rule[]>;
+  /** The app's settings (desktop only; headless and tests may leave it out). */
+  settings?: {
+    get(): AppSettings;
+    update(patch: SettingsPatch): AppSettings;
+  };
+  /** Keep a password in the keychain (desktop only). */
+  setPassword?: (accountId: string, password: string) => Promise<void>;
   /** Version, platform and secrets backend, for the About view and the plain-text warning. */
   appInfo: () => AppInfo | Promise<AppInfo>;
   /** Opens a URL in the user's browser (shell.openExternal); called only with http(s) URLs. */
@@ -82,6 +90,14 @@ function answer<A, R>(fn: (args: A) => R): (args: A) => Promise<R> {
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { engine } = deps;
+  const needSettings = (): NonNullable<HandlerDeps['settings']> => {
+    if (!deps.settings)
+      throw new HandlerError(
+        ErrorCode.UNSUPPORTED,
+        'settings live in the config file here (headless)',
+      );
+    return deps.settings;
+  };
 
   /**
    * Engine controls take an optional account. The engine only acts on all accounts at once
@@ -131,6 +147,31 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const r = validateRules(rules);
       return r.ok ? { ok: true, errors: [] } : { ok: false, errors: r.errors };
     }),
+    'settings.get': answer(() => needSettings().get()),
+    'settings.update': answer((patch) => {
+      try {
+        return needSettings().update(patch);
+      } catch (err) {
+        const problems = (err as { problems?: { path: string; message: string }[] }).problems;
+        if (problems?.length) {
+          const first = problems[0]!;
+          throw new HandlerError(
+            ErrorCode.INVALID_ARGS,
+            problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+            first.path,
+          );
+        }
+        throw err;
+      }
+    }),
+    'accounts.setPassword': async ({ accountId, password }) => {
+      if (!deps.setPassword)
+        throw new HandlerError(
+          ErrorCode.UNSUPPORTED,
+          'passwords are kept in the keychain only in the desktop app',
+        );
+      await deps.setPassword(accountId, password);
+    },
     'app.info': async () => deps.appInfo(),
     'app.openExternal': async ({ url }) => {
       // The args schema already refused anything else; checked again because this is the

@@ -17,6 +17,7 @@ import {
 } from '../../../src/shared/contract.js';
 import type { ActivityEntry } from '../../../src/shared/domain/activity.js';
 import type { Rule } from '../../../src/shared/domain/rule.js';
+import { defaults } from '../../../src/main/core/settings/defaults.js';
 import type { AccountStatus } from '../../../src/shared/domain/status.js';
 
 function status(accountId: string): AccountStatus {
@@ -341,5 +342,70 @@ describe('subscribe', () => {
     );
     expect(() => engine.emitActivity(entry(1))).not.toThrow();
     expect(warned).toHaveLength(1);
+  });
+});
+
+describe('settings and password channels', () => {
+  const settingsDoc = defaults();
+  const store = (): NonNullable<HandlerDeps['settings']> & { patches: unknown[] } => {
+    const patches: unknown[] = [];
+    return {
+      patches,
+      get: () => settingsDoc,
+      update: (patch) => {
+        patches.push(patch);
+        if (patch.rules?.some((r) => r.name === 'bad')) {
+          throw Object.assign(new Error('settings not saved'), {
+            problems: [
+              { path: 'rules[0].conditions[0].value', message: 'lookahead is not supported' },
+            ],
+          });
+        }
+        return { ...settingsDoc, ...patch } as typeof settingsDoc;
+      },
+    };
+  };
+
+  it('settings.get answers the settings; without a store (headless) it is UNSUPPORTED', async () => {
+    const withStore = setup({ settings: store() });
+    const got = await dispatch(withStore.handlers, 'settings.get', undefined);
+    expect(got).toEqual({ ok: true, value: settingsDoc });
+    const headless = setup();
+    const wire = await dispatch(headless.handlers, 'settings.get', undefined);
+    expect(wire.ok ? undefined : wire.error.code).toBe(ErrorCode.UNSUPPORTED);
+  });
+
+  it('settings.update passes the patch; a refused one is INVALID_ARGS naming the field', async () => {
+    const s = store();
+    const { handlers } = setup({ settings: s });
+    const ok = await dispatch(handlers, 'settings.update', { startAtLogin: true });
+    expect(ok.ok).toBe(true);
+    expect(s.patches).toEqual([{ startAtLogin: true }]);
+    const bad = await dispatch(handlers, 'settings.update', { rules: [{ ...rule, name: 'bad' }] });
+    expect(bad.ok ? undefined : bad.error).toMatchObject({
+      code: ErrorCode.INVALID_ARGS,
+      path: 'rules[0].conditions[0].value',
+    });
+    const unknownKey = await dispatch(handlers, 'settings.update', { password: 'x' });
+    expect(unknownKey.ok ? undefined : unknownKey.error.code).toBe(ErrorCode.INVALID_ARGS);
+  });
+
+  it('accounts.setPassword hands the password to the keychain and answers nothing back', async () => {
+    const kept: [string, string][] = [];
+    const { handlers } = setup({
+      setPassword: (id, pw) => Promise.resolve(void kept.push([id, pw])),
+    });
+    const wire = await dispatch(handlers, 'accounts.setPassword', {
+      accountId: 'work',
+      password: 's3cret',
+    });
+    expect(wire).toEqual({ ok: true, value: undefined });
+    expect(kept).toEqual([['work', 's3cret']]);
+    expect(JSON.stringify(wire)).not.toContain('s3cret');
+    const none = await dispatch(setup().handlers, 'accounts.setPassword', {
+      accountId: 'work',
+      password: 'x',
+    });
+    expect(none.ok ? undefined : none.error.code).toBe(ErrorCode.UNSUPPORTED);
   });
 });

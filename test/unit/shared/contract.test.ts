@@ -95,6 +95,9 @@ describe('the contract', () => {
         'rules.get',
         'rules.validate',
         'status.get',
+        'settings.get',
+        'settings.update',
+        'accounts.setPassword',
       ].sort(),
     );
   });
