@@ -1,3 +1,5 @@
+import { isExternalUrl } from '../shared/contract.js';
+
 /**
  * The window's security settings, as plain data so they are unit-tested and the same everywhere
  * (Electron's security checklist; electronegativity runs over the build in CI).
@@ -36,20 +38,10 @@ export function secureWebPreferences(preload: string) {
 }
 
 /**
- * Links the renderer may open in the user's browser: http(s) only, no credentials in the URL.
- * Everything else (file:, javascript:, custom schemes, malformed) is refused.
+ * Links the renderer may open in the user's browser: http(s) only, no credentials in the URL —
+ * the same test the contract applies to app.openExternal.
  */
-export function isSafeExternalUrl(raw: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
-  if (url.username || url.password) return false;
-  return url.hostname.length > 0;
-}
+export const isSafeExternalUrl = isExternalUrl;
 
 /**
  * May the window navigate to `target`? Only to the app's own page (a reload); anything else is
