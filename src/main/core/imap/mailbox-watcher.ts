@@ -455,7 +455,9 @@ export class MailboxWatcher {
     for (const r of rows)
       ledger.noteArrival(r.internalDate instanceof Date ? r.internalDate.getTime() : undefined);
     // UIDs missing from the answer were expunged or moved by someone else between SEARCH and
-    // FETCH: nothing left to do for them.
+    // FETCH (or since a failed attempt): nothing left to do for them, nor to retry.
+    const fetched = new Set(rows.map((r) => r.uid));
+    for (const uid of uids) if (!fetched.has(uid)) delete ledger.state.retry[String(uid)];
     const entries: Omit<InflightEntry, 'attempts'>[] = [];
     for (const row of rows.sort((a, b) => a.uid - b.uid)) {
       const view = await buildMessageView(row, { parseTimeoutMs: this.d.settings.parseTimeoutMs });
