@@ -53,6 +53,8 @@ export class MailboxWatcher {
   private loopDone: Promise<void> | undefined;
   private working: Promise<void> | undefined;
   private dirty = false;
+  /** Bytes received and when, as of the batch's start or the watchdog's last look. */
+  private progress = { received: 0, at: 0 };
   private readonly log: Logger;
   private onceResolve: (() => void) | undefined;
   /** Resolves when the first catch-up after start has finished (or the watcher stopped). */
@@ -272,33 +274,31 @@ export class MailboxWatcher {
       this.log.info('watching', { lastUid: this.d.ledger.state.lastUid });
 
       // Watchdog: a NOOP with a deadline at a steady pace catches a silent dead connection.
-      // While a batch runs it cannot be probed (a NOOP would queue behind it), so it counts
-      // as alive while bytes keep arriving; a batch stuck on a dead connection is caught too.
-      let lastReceived = -1;
-      let quietSince = this.d.clock.now();
-      const stalledAfter = this.d.settings.probeIntervalMs + this.d.settings.probeTimeoutMs;
+      // While a batch runs it cannot be probed (a NOOP would queue behind it), so it counts as
+      // alive while bytes keep arriving: no byte for a NOOP deadline since the batch began (or
+      // since the last byte seen) means dead, the same bound as an idle connection's.
       const watchdog = (ms = this.d.settings.probeIntervalMs): void => {
         timers[0] = this.d.clock.setTimeout(() => {
           if (!session.usable) return;
           if (this.working) {
             const received = session.client.stats().received;
             const now = this.d.clock.now();
-            if (received !== lastReceived) {
-              lastReceived = received;
-              quietSince = now;
-            } else if (now - quietSince >= stalledAfter) {
+            if (received !== this.progress.received) {
+              this.progress = { received, at: now };
+            } else if (now - this.progress.at >= this.d.settings.probeTimeoutMs) {
               const f: Failure = {
                 kind: 'timeout',
-                reason: `no answer from the server for ${Math.round((now - quietSince) / 1000)} s during a batch`,
+                reason: `no answer from the server for ${Math.round((now - this.progress.at) / 1000)} s during a batch`,
                 code: 'STALLED',
               };
               this.log.info('watchdog: batch stalled', { reason: f.reason });
               session.discard(f);
               return;
             }
-            return watchdog(this.d.settings.probeTimeoutMs);
+            return watchdog(
+              Math.min(this.d.settings.probeTimeoutMs, this.d.settings.probeIntervalMs),
+            );
           }
-          lastReceived = -1;
           void session.probe(this.d.settings.probeTimeoutMs, this.d.clock).then((f) => {
             if (f) {
               this.log.info('watchdog: connection dead', { reason: f.reason });
@@ -396,6 +396,10 @@ export class MailboxWatcher {
   private kick(): void {
     this.dirty = true;
     if (this.working) return;
+    this.progress = {
+      received: this.session?.client.stats().received ?? 0,
+      at: this.d.clock.now(),
+    };
     this.working = this.work().finally(() => {
       this.working = undefined;
     });
