@@ -15,7 +15,7 @@ import { createEngine } from '../src/main/core/engine.js';
 import { createStreamLogger } from '../src/main/core/log/console-logger.js';
 import type { ActivityEntry } from '../src/shared/domain/activity.js';
 import { spamAssassinMessages } from '../test/helpers/corpus.js';
-import { distinctById, expectedFolder, idOf, normId } from '../test/helpers/corpus-expect.js';
+import { auditSorting, distinctById, serverLocations } from '../test/helpers/corpus-expect.js';
 import { startDovecot } from '../test/helpers/dovecot.js';
 import { configFor, demoFolders } from '../test/helpers/solon-config.js';
 
@@ -83,23 +83,10 @@ async function main(): Promise<number> {
     await engine.stop();
 
     // The server is the judge: where is each message now?
-    const where = new Map<string, string[]>();
-    const counts: Record<string, number> = {};
-    for (const box of ['INBOX', ...demoFolders()]) {
-      const list = await dovecot.listMessages('demo', box);
-      counts[box] = list.length;
-      for (const m of list)
-        where.set(normId(m.messageId), [...(where.get(normId(m.messageId)) ?? []), box]);
-    }
-    let lost = 0;
-    let duplicates = 0;
-    let misplaced = 0;
-    for (const m of msgs) {
-      const at = where.get(idOf(m)) ?? [];
-      if (at.length === 0) lost++;
-      else if (at.length > 1) duplicates++;
-      else if (at[0] !== expectedFolder(m)) misplaced++;
-    }
+    const boxes = ['INBOX', ...demoFolders()];
+    const where = await serverLocations(dovecot, 'demo', boxes);
+    const counts = await dovecot.mailboxCounts('demo');
+    const { lost, twice: duplicates, misplaced } = auditSorting(msgs, where);
     const keys = decisions.map((d) => d.key);
     const errors = decisions.filter(
       (d) => d.result === 'error' || d.result === 'quarantined',
@@ -107,8 +94,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `\nSummary\n  delivered   ${msgs.length}\n  handled     ${new Set(keys).size} (${decisions.filter((d) => d.result === 'done').length} acted on, ${decisions.filter((d) => d.result === 'no-match').length} no rule matched) in ${seconds.toFixed(1)} s\n`,
     );
-    for (const [box, n] of Object.entries(counts))
-      process.stdout.write(`  ${box.padEnd(20)} ${n}\n`);
+    for (const box of boxes) process.stdout.write(`  ${box.padEnd(20)} ${counts[box] ?? 0}\n`);
     process.stdout.write(
       `  duplicates  ${duplicates + (keys.length - new Set(keys).size)}\n  lost        ${lost}\n  misplaced   ${misplaced}\n  errors      ${errors}\n`,
     );

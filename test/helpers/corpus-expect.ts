@@ -50,3 +50,39 @@ export function normId(id: string | undefined): string {
 export function idOf(m: CorpusMessage): string {
   return normId(rawHeader(m.raw, 'Message-ID'));
 }
+
+/** Where each message is on the server, by normalized Message-ID → the mailboxes holding it. */
+export async function serverLocations(
+  d: { listMessages(user: string, mailbox: string): Promise<{ messageId?: string }[]> },
+  user: string,
+  mailboxes: readonly string[],
+): Promise<Map<string, string[]>> {
+  const where = new Map<string, string[]>();
+  for (const box of mailboxes) {
+    for (const m of await d.listMessages(user, box)) {
+      const id = normId(m.messageId);
+      where.set(id, [...(where.get(id) ?? []), box]);
+    }
+  }
+  return where;
+}
+
+/**
+ * The server as judge of the demo rules: each message lost (nowhere), twice (in more than one
+ * mailbox), or misplaced (not where expectedFolder says).
+ */
+export function auditSorting(
+  msgs: readonly CorpusMessage[],
+  where: Map<string, string[]>,
+): { lost: number; twice: number; misplaced: number } {
+  let lost = 0;
+  let twice = 0;
+  let misplaced = 0;
+  for (const m of msgs) {
+    const at = where.get(idOf(m)) ?? [];
+    if (at.length === 0) lost++;
+    else if (at.length > 1) twice++;
+    else if (at[0] !== expectedFolder(m)) misplaced++;
+  }
+  return { lost, twice, misplaced };
+}

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spamAssassinMessages } from './corpus.js';
-import { distinctById, expectedFolder, idOf, normId } from './corpus-expect.js';
+import { auditSorting, distinctById, serverLocations } from './corpus-expect.js';
 import type { Dovecot } from './dovecot.js';
 import { activityLines, exited, spawnSolon } from './solon-process.js';
 import { configFor, demoFolders } from './solon-config.js';
@@ -92,22 +92,8 @@ export async function runCrashSoak(opts: {
       spawnSolon(['run', '--config', configFile, '--once'], { env, logFile }),
     );
 
-    const where = new Map<string, string[]>();
-    for (const box of ['INBOX', ...demoFolders()]) {
-      for (const m of await d.listMessages(user, box)) {
-        const id = normId(m.messageId);
-        where.set(id, [...(where.get(id) ?? []), box]);
-      }
-    }
-    let lost = 0;
-    let twice = 0;
-    let misplaced = 0;
-    for (const m of msgs) {
-      const at = where.get(idOf(m)) ?? [];
-      if (at.length === 0) lost++;
-      else if (at.length > 1) twice++;
-      else if (at[0] !== expectedFolder(m)) misplaced++;
-    }
+    const where = await serverLocations(d, user, ['INBOX', ...demoFolders()]);
+    const { lost, twice, misplaced } = auditSorting(msgs, where);
     const lines = await activityLines(dataDir);
     const finals = lines.filter((l) => l.result === 'done' || l.result === 'no-match');
     const keys = finals.map((l) => l.key as string);

@@ -6,7 +6,13 @@ import type { ActivityEntry } from '../../src/shared/domain/activity.js';
 import { parseConfig } from '../../src/main/core/config/load-config.js';
 import { createEngine, type Engine } from '../../src/main/core/engine.js';
 import { spamAssassinMessages, type CorpusMessage } from '../helpers/corpus.js';
-import { distinctById, expectedFolder, idOf, normId } from '../helpers/corpus-expect.js';
+import {
+  distinctById,
+  expectedFolder,
+  idOf,
+  normId,
+  serverLocations,
+} from '../helpers/corpus-expect.js';
 import type { Dovecot } from '../helpers/dovecot.js';
 import { useDovecot } from '../helpers/use-dovecot.js';
 import { FakeClock, waitFor } from '../helpers/fake-clock.js';
@@ -62,13 +68,7 @@ async function expectSortedOnce(
   msgs: CorpusMessage[],
   mailboxes: string[] = ['INBOX', ...demoFolders()],
 ): Promise<Record<string, number>> {
-  const where = new Map<string, string[]>();
-  for (const box of mailboxes) {
-    for (const m of await d.listMessages(user, box)) {
-      const id = normId(m.messageId);
-      where.set(id, [...(where.get(id) ?? []), box]);
-    }
-  }
+  const where = await serverLocations(d, user, mailboxes);
   const counts: Record<string, number> = {};
   for (const m of msgs) {
     expect(where.get(idOf(m)), `message ${m.id} (${idOf(m)})`).toEqual([expectedFolder(m)]);

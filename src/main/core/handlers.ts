@@ -18,7 +18,7 @@ import {
   type SolonError,
   type Wire,
 } from '../../shared/contract.js';
-import type { ActivityEntry } from '../../shared/domain/activity.js';
+import { activityMatches } from '../../shared/domain/activity.js';
 import { validateRules } from '../../shared/domain/regex-guard.js';
 import type { Rule } from '../../shared/domain/rule.js';
 import type { AppSettings, SettingsPatch } from '../../shared/domain/settings.js';
@@ -67,21 +67,6 @@ export class HandlerError extends Error {
  * activity.recent with a query filters this window (the activity log is read whole anyway).
  */
 export const ACTIVITY_SEARCH_WINDOW = 5000;
-
-function matchesQuery(e: ActivityEntry, needle: string): boolean {
-  const texts = [
-    e.from,
-    e.subject,
-    e.actions,
-    e.accountId,
-    e.mailbox,
-    e.result,
-    e.category ?? '',
-    e.error ?? '',
-    ...e.rules.map((r) => r.name),
-  ];
-  return texts.some((t) => t.toLowerCase().includes(needle));
-}
 
 /** A synchronous handler as the async function the contract wants (a throw becomes a rejection). */
 function answer<A, R>(fn: (args: A) => R): (args: A) => Promise<R> {
@@ -139,7 +124,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const needle = query?.trim().toLowerCase() ?? '';
       if (needle === '') return engine.recentActivity(limit);
       const window = await engine.recentActivity(Math.max(limit, ACTIVITY_SEARCH_WINDOW));
-      return window.filter((e) => matchesQuery(e, needle)).slice(0, limit);
+      return window.filter((e) => activityMatches(e, needle)).slice(0, limit);
     },
     'activity.undo': async ({ id }) => engine.undo(id),
     'rules.get': async () => deps.rules(),

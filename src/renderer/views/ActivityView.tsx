@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ActivityEntry } from '../../shared/domain/activity';
+import { activityMatches, type ActivityEntry } from '../../shared/domain/activity';
 import { errorText, formatShortTime, formatTime } from '../format';
 
 const LIMIT = 200;
@@ -13,22 +13,6 @@ const resultLabel: Record<ActivityEntry['result'], string> = {
   undone: 'Undone',
 };
 
-function matches(e: ActivityEntry, q: string): boolean {
-  const needle = q.trim().toLowerCase();
-  if (needle === '') return true;
-  return [
-    e.from,
-    e.subject,
-    e.actions,
-    e.accountId,
-    e.mailbox,
-    e.result,
-    e.category ?? '',
-    e.error ?? '',
-    ...e.rules.map((r) => r.name),
-  ].some((t) => t.toLowerCase().includes(needle));
-}
-
 export function ActivityView() {
   const [entries, setEntries] = useState<ActivityEntry[] | undefined>();
   const [query, setQuery] = useState('');
@@ -40,7 +24,7 @@ export function ActivityView() {
   // Live: new entries go on top when they fit the search.
   useEffect(() => {
     return window.solon.on('activity.appended', (e) => {
-      if (!matches(e, queryRef.current)) return;
+      if (!activityMatches(e, queryRef.current)) return;
       setEntries((prev) =>
         prev?.some((x) => x.id === e.id) ? prev : [e, ...(prev ?? [])].slice(0, LIMIT),
       );

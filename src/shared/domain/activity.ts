@@ -68,3 +68,20 @@ export function messageKey(
 ): string {
   return `${accountId}/${mailbox}/${uidValidity}/${uid}`;
 }
+
+/** Does an entry match a search? Case-insensitive substring over what a person sees of it. */
+export function activityMatches(e: ActivityEntry, query: string): boolean {
+  const needle = query.trim().toLowerCase();
+  if (needle === '') return true;
+  return [
+    e.from,
+    e.subject,
+    e.actions,
+    e.accountId,
+    e.mailbox,
+    e.result,
+    e.category ?? '',
+    e.error ?? '',
+    ...e.rules.map((r) => r.name),
+  ].some((t) => t.toLowerCase().includes(needle));
+}
