@@ -8,15 +8,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, nativeTheme, shell } from 'electron';
 import type { ActivityEntry } from '../shared/domain/activity.js';
-import type { SolonConfig } from '../shared/domain/config.js';
-import type { AppSettings } from '../shared/domain/settings.js';
+import type { Emit } from '../shared/contract.js';
+import { EngineSettings } from '../shared/domain/config.js';
 import { getStartAtLogin, openedAtLogin, setStartAtLogin } from './autostart.js';
-import { backoffDelay } from './core/imap/backoff.js';
+import { createAppHost, type AppHost } from './core/app-host.js';
 import { loadConfig } from './core/config/load-config.js';
-import { createEngine, type Engine } from './core/engine.js';
 import { createHandlers, subscribe } from './core/handlers.js';
 import { createFileLogger } from './core/log/file-logger.js';
-import { toSolonConfig } from './core/settings/validate.js';
 import { broadcast, registerAppIpc, trustedFrame } from './ipc.js';
 import { createNotificationPolicy, type Notification } from './notification-policy.js';
 import { show } from './notifications.js';
@@ -42,25 +40,19 @@ const iconsDir = app.isPackaged
   : join(app.getAppPath(), 'build', 'icons');
 
 let quitting = false;
+/** The engine, kept running (core/app-host.ts); set once settings and secrets are open. */
+let host: AppHost | undefined;
 let window: BrowserWindow | undefined;
 /** Set once main() is far enough to open windows; earlier requests are remembered. */
 let openWindow: (view?: string) => void = (view) => (pendingOpen = view ?? '');
 let pendingOpen: string | undefined;
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
-  Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
-
 async function main(): Promise<void> {
   const log = createFileLogger({ dir: app.getPath('logs') });
   if (process.platform === 'win32') app.setAppUserModelId('org.solon.mailsorter');
 
-  let engine: Engine | undefined;
-  let config: SolonConfig | undefined;
-  let paused = false;
-  let startError: string | undefined;
   const notes = createNotificationPolicy();
   let tray: SolonTray | undefined;
-  let offs: (() => void)[] = [];
   let noteTimer: ReturnType<typeof setTimeout> | undefined;
   const startAtLogin = { value: await getStartAtLogin().catch(() => false) };
 
@@ -87,24 +79,27 @@ async function main(): Promise<void> {
     onEvent: (e) => {
       if (e.type === 'suspend') notes.onSuspend(Date.now());
       if (e.type === 'resume') notes.onResume(Date.now());
-      if (engine) powerPolicy(e);
+      if (host?.engine()) powerPolicy(e);
       refreshTray();
     },
   });
   const powerPolicy = createPowerPolicy(
     {
-      suspend: (r) => engine?.suspend(r),
-      resume: (r) => engine?.resume(r),
-      probe: async () => engine?.probe(),
+      suspend: (r) => host?.engine()?.suspend(r),
+      resume: (r) => host?.engine()?.resume(r),
+      probe: async () => host?.engine()?.probe(),
     },
-    { isPaused: () => paused, onError: (err) => log.warn('power', { err: String(err) }) },
+    {
+      isPaused: () => host?.paused() ?? false,
+      onError: (err) => log.warn('power', { err: String(err) }),
+    },
   );
 
   function refreshTray(): void {
     try {
-      const statuses = engine?.status() ?? [];
+      const statuses = host?.controls.status() ?? [];
       const model = trayModel(statuses, {
-        paused,
+        paused: host?.paused() ?? false,
         startAtLogin: startAtLogin.value,
         now: Date.now(),
         platform: process.platform,
@@ -112,7 +107,8 @@ async function main(): Promise<void> {
           process.platform === 'linux' || nativeTheme.shouldUseDarkColorsForSystemIntegratedUI,
         online: power.online(),
       });
-      if (startError && !engine) model.tooltip = `Solon: ${startError}`.slice(0, 127);
+      const startError = host?.startError();
+      if (startError && !host?.engine()) model.tooltip = `Solon: ${startError}`.slice(0, 127);
       if (tray) tray.update(model);
       else tray = createTray({ iconsDir, initial: model, onAction, log });
     } catch (err) {
@@ -131,12 +127,6 @@ async function main(): Promise<void> {
   });
   for (const n of notices) log.warn('settings', { notice: n });
 
-  // SOLON_CONFIG: run from a headless config file (development, the launch test).
-  const loadEngineConfig = async (): Promise<SolonConfig | undefined> => {
-    if (process.env.SOLON_CONFIG) return loadConfig(process.env.SOLON_CONFIG);
-    const s = settings.get();
-    return s.accounts.length ? toSolonConfig(s, join(app.getPath('userData'), 'data')) : undefined;
-  };
   const notify = (list: Notification[]): void => {
     if (settings.get().notifications.enabled === false) return;
     for (const n of list) show(n, (clicked) => openWindow(clicked.view));
@@ -154,115 +144,58 @@ async function main(): Promise<void> {
     );
   };
   const ruleNotifies = (e: ActivityEntry): boolean =>
-    (config?.rules ?? []).some(
+    (host?.config()?.rules ?? []).some(
       (r) => e.rules.some((m) => m.id === r.id) && r.actions.some((a) => a.type === 'notify'),
     );
-  /** Shell listeners run inside the engine's recording step: they must never throw into it. */
-  const guarded =
-    <A extends unknown[]>(what: string, fn: (...args: A) => void) =>
-    (...args: A): void => {
-      try {
-        fn(...args);
-      } catch (err) {
-        log.warn(what, { err: String(err) });
-      }
-    };
-
-  async function startEngine(): Promise<void> {
-    try {
-      config = await loadEngineConfig();
-      if (!config) return;
-      const e = createEngine({
-        config,
-        dataDir: config.dataDir ?? join(app.getPath('userData'), 'data'),
-        log,
-        keychain: secrets,
-      });
-      offs = [
-        subscribe(
-          e,
-          (event, payload) =>
-            broadcast(
-              BrowserWindow.getAllWindows().map((w) => w.webContents),
-              event,
-              payload,
-            ),
-          log,
-        ),
-        e.onStatus(
-          guarded('status', (s) => {
-            notify(notes.onStatus(s, Date.now()));
-            scheduleTick();
-            refreshTray();
-          }),
-        ),
-        e.onActivity(
-          guarded('activity', (entry) => notify(notes.onActivity(entry, ruleNotifies(entry)))),
-        ),
-      ];
-      await e.start();
-      engine = e;
-      startError = undefined;
-      // A restart keeps the user's Pause.
-      if (paused) e.suspend('paused');
-    } catch (err) {
-      startError = (err as Error).message;
-      log.error('engine did not start', { err: startError });
-      for (const off of offs) off();
-      offs = [];
-    } finally {
-      refreshTray();
-    }
-  }
-  async function stopEngine(): Promise<void> {
-    for (const off of offs) off();
-    offs = [];
-    const e = engine;
-    engine = undefined;
-    // Quit must not hang on a dead network: the batch in hand gets a few seconds to flush.
-    await withTimeout(
-      (e?.stop() ?? Promise.resolve()).catch((err: unknown) =>
-        log.warn('engine stop', { err: String(err) }),
-      ),
-      5_000,
+  const dataDir = join(app.getPath('userData'), 'data');
+  host = createAppHost({
+    settings,
+    secrets,
+    dataDir,
+    log,
+    // SOLON_CONFIG: run from a headless config file (development, the launch test).
+    loadConfig: process.env.SOLON_CONFIG
+      ? () => loadConfig(process.env.SOLON_CONFIG as string)
+      : undefined,
+    onChange: refreshTray,
+  });
+  // Never a dead tray: a crash is logged and the engine started again, with backoff.
+  process.on('uncaughtException', (err) => {
+    if (!quitting) host?.restart(`uncaught: ${err.stack ?? err.message}`);
+  });
+  process.on('unhandledRejection', (err) => {
+    if (!quitting) host?.restart(`unhandled rejection: ${String(err)}`);
+  });
+  host.onStatus((s) => {
+    notify(notes.onStatus(s, Date.now()));
+    scheduleTick();
+    refreshTray();
+  });
+  host.onActivity((entry) => notify(notes.onActivity(entry, ruleNotifies(entry))));
+  const windows = (): Electron.WebContents[] =>
+    BrowserWindow.getAllWindows().map((w) => w.webContents);
+  const emit: Emit = (event, payload) => broadcast(windows(), event, payload);
+  subscribe(host, emit, log);
+  // The window's "Start at login" switch: the OS login item follows the setting.
+  settings.onChange((next) => {
+    if (next.startAtLogin === startAtLogin.value) return;
+    startAtLogin.value = next.startAtLogin;
+    void setStartAtLogin(next.startAtLogin).catch((err: unknown) =>
+      log.warn('start at login', { err: String(err) }),
     );
-  }
-
-  /**
-   * Never a dead tray: a crash is logged and the engine started again — one restart at a time,
-   * with backoff (an error that recurs on every connect must not become a login storm), and
-   * never while quitting.
-   */
-  let restarting: Promise<void> | undefined;
-  let restarts = 0;
-  let lastRestartAt = 0;
-  const restartEngine = (why: string): void => {
-    log.error('restarting the engine', { why });
-    if (quitting || restarting) return;
-    if (Date.now() - lastRestartAt > 10 * 60_000) restarts = 0;
-    const wait = backoffDelay(restarts++, { baseMs: 1_000, capMs: 5 * 60_000 });
-    lastRestartAt = Date.now();
-    restarting = new Promise<void>((r) => setTimeout(r, wait))
-      .then(stopEngine)
-      .then(() => (quitting ? undefined : startEngine()))
-      .catch((err: unknown) => log.error('engine restart failed', { err: String(err) }))
-      .finally(() => (restarting = undefined));
-  };
-  process.on('uncaughtException', (err) => restartEngine(`uncaught: ${err.stack ?? err.message}`));
-  process.on('unhandledRejection', (err) => restartEngine(`unhandled rejection: ${String(err)}`));
+    refreshTray();
+  });
 
   function onAction(id: TrayAction, checked?: boolean): void {
     switch (id) {
       case 'pause':
-        paused = true;
-        engine?.suspend('paused');
+        host?.controls.suspend('paused');
         break;
       case 'resume':
-        paused = false;
-        engine?.resume('resumed');
+        host?.controls.resume('resumed');
         break;
       case 'check-now':
-        engine?.checkNow();
+        host?.controls.checkNow();
         break;
       case 'open':
         openWindow();
@@ -299,55 +232,42 @@ async function main(): Promise<void> {
     isTrustedSender: trustedFrame(appUrl),
     log,
     handlers: createHandlers({
-      engine: {
-        status: () => engine?.status() ?? [],
-        suspend: (r) => {
-          paused = true;
-          engine?.suspend(r);
-        },
-        resume: (r) => {
-          paused = false;
-          engine?.resume(r);
-        },
-        checkNow: () => engine?.checkNow(),
-        recentActivity: async (n) => (engine ? engine.recentActivity(n) : []),
-        undo: async (id) => {
-          if (!engine) throw new Error('no account is set up yet');
-          return engine.undo(id);
-        },
-      },
-      rules: () => config?.rules ?? [],
+      engine: host.controls,
+      emit,
+      rules: () => host?.config()?.rules ?? settings.get().rules,
       settings,
       setPassword: async (id, pw) => {
         await secrets.setPassword(id, pw);
-        engine?.resume('password changed'); // try the new password at once
+        // Try the new password at once (an account not running yet starts on the next reload).
+        if (
+          host
+            ?.engine()
+            ?.status()
+            .some((a) => a.accountId === id)
+        )
+          host.controls.resume('password changed', id);
+      },
+      tools: {
+        account: (id) => host?.account(id),
+        password: (account) => (host as AppHost).password(account),
+        engineSettings: () => host?.config()?.engine ?? EngineSettings.parse(settings.get().engine),
+        categories: () => host?.config()?.categories ?? settings.get().categories,
+        log: log.child({ tool: 'window' }),
       },
       appInfo: () => ({
         version: app.getVersion(),
         platform: process.platform,
         secretsBackend: keychain.backend,
+        dataDir,
       }),
+      openDataFolder: async () => {
+        const failed = await shell.openPath(dataDir);
+        if (failed) throw new Error(failed);
+      },
       openExternal: async (url) => {
         if (isSafeExternalUrl(url)) await shell.openExternal(url);
       },
     }),
-  });
-
-  // What the engine runs on changed (accounts, rules, categories, timings): start it again on
-  // the new settings, once the edits settle. Not a crash: no backoff.
-  let reloadTimer: ReturnType<typeof setTimeout> | undefined;
-  const engineKeys = (x: AppSettings): string =>
-    JSON.stringify([x.accounts, x.rules, x.categories, x.engine]);
-  settings.onChange((next, prev) => {
-    if (process.env.SOLON_CONFIG || engineKeys(next) === engineKeys(prev)) return;
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => {
-      if (quitting || restarting) return;
-      restarting = stopEngine()
-        .then(startEngine)
-        .catch((err: unknown) => log.error('engine reload failed', { err: String(err) }))
-        .finally(() => (restarting = undefined));
-    }, 500);
   });
 
   app.on('before-quit', (event) => {
@@ -357,12 +277,13 @@ async function main(): Promise<void> {
     power.dispose();
     clearTimeout(noteTimer);
     // Quit flushes: the batch in hand finishes and the checkpoints are written first.
-    void stopEngine().finally(() => app.quit());
+    void (host?.stop(5_000) ?? Promise.resolve()).finally(() => app.quit());
   });
 
-  await startEngine();
-  if (process.env.SOLON_SHOW_WINDOW || (!engine && !openedAtLogin()))
-    openWindow(engine ? undefined : 'accounts');
+  await host.start();
+  const running = host.engine() !== undefined;
+  if (process.env.SOLON_SHOW_WINDOW || (!running && !openedAtLogin()))
+    openWindow(running ? undefined : 'accounts');
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -132,8 +132,124 @@ export const AppInfo = z.object({
    * and offers a password command), elsewhere `os` (Keychain, DPAPI).
    */
   secretsBackend: z.string(),
+  /** Where checkpoints, the activity log and the classifier cache live (empty headless). */
+  dataDir: z.string(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
+
+/** A folder as the server lists it, for pickers: `path` is what rules and config use. */
+export const FolderInfo = z.object({
+  path: z.string(),
+  /** Last segment, decoded (modified UTF-7 → Unicode), for display. */
+  name: z.string(),
+  /** The whole path, decoded, for display. */
+  decodedPath: z.string(),
+  delimiter: z.string(),
+  /** RFC 6154 special use (\\Sent, \\Trash, \\Junk …) when known. */
+  specialUse: z.string().optional(),
+});
+export type FolderInfo = z.infer<typeof FolderInfo>;
+
+/** What "Test connection" found: what works, or the one specific thing that does not. */
+export const ConnectionTest = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    idle: z.boolean(),
+    move: z.boolean(),
+    capabilities: z.array(z.string()),
+    folders: z.array(FolderInfo),
+  }),
+  z.object({
+    ok: z.literal(false),
+    kind: z.enum(['dns', 'refused', 'tls', 'auth', 'timeout', 'no-idle', 'password', 'other']),
+    message: z.string(),
+  }),
+]);
+export type ConnectionTest = z.infer<typeof ConnectionTest>;
+
+/** A recent message of a mailbox, as a picker shows it. */
+export const RecentMessage = z.object({
+  uid: z.number().int(),
+  from: z.string(),
+  subject: z.string(),
+  /** Epoch ms of its Date header, when it has one. */
+  date: z.number().optional(),
+});
+export type RecentMessage = z.infer<typeof RecentMessage>;
+
+/** One message of a rules preview: what the rules would do to it (nothing is changed). */
+export const PreviewRow = RecentMessage.extend({
+  matched: z.array(z.object({ id: z.string(), name: z.string() })),
+  category: z.string().optional(),
+  /** The plan in words, e.g. `move → Lists/exmh; +\\Seen`, or `nothing to do`. */
+  actions: z.string(),
+  /** The message could not be read: it would be left alone. */
+  error: z.string().optional(),
+});
+export type PreviewRow = z.infer<typeof PreviewRow>;
+
+/** Where an "Apply to existing mail" run is (pushed after each batch, and once at the end). */
+export const ApplyProgress = z.object({
+  jobId: z.string(),
+  accountId: z.string(),
+  mailbox: z.string(),
+  state: z.enum(['running', 'finished', 'cancelled', 'failed']),
+  total: z.number().int(),
+  done: z.number().int(),
+  acted: z.number().int(),
+  errors: z.array(z.object({ uid: z.number().int(), error: z.string() })),
+  /** state `failed`: why (could not connect, the mailbox is gone…). */
+  error: z.string().optional(),
+});
+export type ApplyProgress = z.infer<typeof ApplyProgress>;
+
+/** What the classifier makes of one message (the categories view's Test button). */
+export const CategoryTest = z.object({
+  uid: z.number().int(),
+  from: z.string(),
+  subject: z.string(),
+  /** The category chosen, if any. */
+  category: z.string().optional(),
+  /** Who chose: a rule that sets a category, the model, or nobody. */
+  by: z.enum(['rule', 'llm', 'none']),
+  /** The rule that decided, when `by` is `rule`. */
+  rule: z.string().optional(),
+  /** The model's reply as it came (by `llm`, or when the reply was refused). */
+  answer: z.string().optional(),
+  /** Why no category: no rule matched and the model is off, the model failed (and how)… */
+  reason: z.string().optional(),
+  ms: z.number(),
+});
+export type CategoryTest = z.infer<typeof CategoryTest>;
+
+/** The LLM endpoint check (GET /v1/models). */
+export const LlmTest = z.object({
+  ok: z.boolean(),
+  ms: z.number(),
+  models: z.array(z.string()),
+  message: z.string(),
+});
+export type LlmTest = z.infer<typeof LlmTest>;
+
+const mailboxName = z.string().min(1).max(1000);
+
+/**
+ * A patch of a settings group: every field optional and without its default. Not `.partial()`:
+ * zod 4 still applies an inner `.default()` under `.optional()`, so a patch naming one field
+ * would reset every other field of the group to its default.
+ */
+function patchOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([k, s]) => [
+      k,
+      (s instanceof z.ZodDefault ? (s.unwrap() as z.ZodType) : (s as z.ZodType)).optional(),
+    ]),
+  );
+  return z.strictObject(shape) as unknown as z.ZodObject<
+    { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer I> ? I : S[K]> },
+    z.core.$strict
+  >;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The contract
@@ -190,10 +306,10 @@ export const contract = {
         accounts: z.array(Account).optional(),
         rules: z.array(Rule).optional(),
         categories: z.array(Category).optional(),
-        notifications: NotificationSettings.partial().optional(),
+        notifications: patchOf(NotificationSettings).optional(),
         startAtLogin: z.boolean().optional(),
         engine: EngineOverrides.optional(),
-        llm: LlmSettings.partial().optional(),
+        llm: patchOf(LlmSettings).optional(),
       }),
       result: AppSettings,
     },
@@ -205,7 +321,80 @@ export const contract = {
       }),
       result: noResult,
     },
+    /**
+     * Try an account, saved or not yet saved: connect, log in, check IDLE, list the folders.
+     * `password` is the one typed in the form; without it the account's own source is asked.
+     * Never throws for a failed connection: the answer says which thing failed, for a person.
+     */
+    'accounts.test': {
+      args: z.strictObject({
+        account: Account,
+        password: z.string().min(1).max(4096).optional(),
+      }),
+      result: ConnectionTest,
+    },
+    /** A saved account's folders, for pickers (rule targets, mailboxes to watch). */
+    'accounts.folders': { args: z.strictObject({ accountId }), result: z.array(FolderInfo) },
+    /** The newest messages of a mailbox, newest first; read-only (EXAMINE, BODY.PEEK). */
+    'messages.recent': {
+      args: z.strictObject({
+        accountId,
+        mailbox: mailboxName,
+        limit: z.number().int().min(1).max(200),
+      }),
+      result: z.array(RecentMessage),
+    },
+    /**
+     * What draft rules would do to the newest `limit` messages of a mailbox, newest first.
+     * Changes nothing on the server (read-only, BODY.PEEK).
+     */
+    'rules.preview': {
+      args: z.strictObject({
+        accountId,
+        mailbox: mailboxName,
+        limit: z.number().int().min(1).max(500),
+        rules: z.array(Rule).max(1000),
+      }),
+      result: z.array(PreviewRow),
+    },
+    /**
+     * Run rules for real over the mail already in a mailbox (all of it, or the newest `limit`).
+     * Answers at once with a job id; progress arrives as `rules.applyProgress` events.
+     */
+    'rules.apply': {
+      args: z.strictObject({
+        accountId,
+        mailbox: mailboxName,
+        rules: z.array(Rule).min(1).max(1000),
+        limit: z.number().int().min(1).optional(),
+      }),
+      result: z.object({ jobId: z.string() }),
+    },
+    /** Stop an apply run after the batch in hand (nothing is left half-done). */
+    'rules.cancelApply': {
+      args: z.strictObject({ jobId: z.string().min(1).max(100) }),
+      result: noResult,
+    },
+    /**
+     * Classify one message of a mailbox as the engine would — rules first, then the model —
+     * without acting on it. `categories` tries draft categories instead of the saved ones.
+     */
+    'categories.test': {
+      args: z.strictObject({
+        accountId,
+        mailbox: mailboxName,
+        uid: z.number().int().min(1),
+        categories: z.array(Category).max(200).optional(),
+      }),
+      result: CategoryTest,
+    },
+    /** Check the LLM endpoint (saved settings, with any of these fields tried instead). */
+    'llm.test': { args: patchOf(LlmSettings).optional(), result: LlmTest },
+    /** Keep the LLM endpoint's API key in the keychain (empty: forget it). Write-only. */
+    'llm.setApiKey': { args: z.strictObject({ apiKey: z.string().max(4096) }), result: noResult },
     'app.info': { args: noArgs, result: AppInfo },
+    /** Show the data folder in the system's file manager. */
+    'app.openDataFolder': { args: noArgs, result: noResult },
     /** Open an http(s) link in the user's browser (the only way out of the window). */
     'app.openExternal': {
       args: z.strictObject({
@@ -222,6 +411,8 @@ export const contract = {
     'status.changed': { payload: z.array(AccountStatus) },
     /** A message was handled (or failed, or was undone). */
     'activity.appended': { payload: ActivityEntry },
+    /** An apply run moved on (see rules.apply). */
+    'rules.applyProgress': { payload: ApplyProgress },
   },
 } as const satisfies {
   invoke: Record<`${string}.${string}`, ChannelSpec>;

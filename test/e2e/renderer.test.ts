@@ -52,7 +52,7 @@ describe.skipIf(chromiumMissing)(
       // The engine starts after the page has loaded: only a pushed status.changed can show it.
       // Before the engine starts there is no account to show: the empty state.
       await shown(page.getByText('No account yet.'));
-      await h.engine.start();
+      await h.seed();
       const card = page.getByRole('article', { name: `Account ${USER}` });
       await poll(() => textOf(card.getByTestId('account-state'))).toBe('Watching');
       expect(

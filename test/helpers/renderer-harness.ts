@@ -4,7 +4,12 @@
  * static server on 127.0.0.1, launches Debian Chromium through playwright-core, and installs
  * `window.solon` = buildApi(...) whose invokes go through a Playwright binding to
  * `dispatch(createHandlers(...))` in this process and whose events are pushed from
- * `subscribe(engine, ...)`. Renderer → contract → handlers → engine → Dovecot: all real.
+ * `subscribe(host, ...)`.
+ *
+ * Behind the handlers is what the desktop app runs: the AppHost (engine built from settings,
+ * restarted when they change) over a real settings store (conf, in a temp folder) and the real
+ * keychain code with a stand-in cipher (Electron's safeStorage needs Electron). Renderer →
+ * contract → handlers → host → engine → Dovecot: all real.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,11 +20,23 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { parseConfig } from '../../src/main/core/config/load-config.js';
-import { createEngine, type Engine } from '../../src/main/core/engine.js';
+import Conf from 'conf';
+import { createAppHost, type AppHost } from '../../src/main/core/app-host.js';
 import { createHandlers, dispatch, subscribe } from '../../src/main/core/handlers.js';
+import type { Engine } from '../../src/main/core/engine.js';
+import {
+  FileBlobStore,
+  KeychainSecretSource,
+  type Cipher,
+} from '../../src/main/core/secrets/keychain-secret-source.js';
+import { openSettings, type SettingsStore } from '../../src/main/core/settings/settings-store.js';
+import { EngineSettings } from '../../src/shared/domain/config.js';
+import type { AccountInput } from '../../src/shared/domain/account.js';
+import type { RuleInput } from '../../src/shared/domain/rule.js';
+import { Account } from '../../src/shared/domain/account.js';
+import { Rule } from '../../src/shared/domain/rule.js';
 import type { Dovecot } from './dovecot.js';
-import { configFor, projectRoot } from './solon-config.js';
+import { demoRules, projectRoot } from './solon-config.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Why the browser tests skip, or undefined when they can run. */
@@ -92,9 +109,31 @@ function serve(root: string): Promise<Server> {
   });
 }
 
+/**
+ * Stands in for Electron's safeStorage: reversible, not secret (a test has no OS keyring). The
+ * keychain code around it (blob files, ids, errors) is the real one.
+ */
+const testCipher: Cipher = {
+  encrypt: (plain) => Promise.resolve(Buffer.from(`test:${plain}`, 'utf8')),
+  decrypt: (blob) => Promise.resolve(blob.toString('utf8').replace(/^test:/, '')),
+};
+
 export interface RendererHarness {
   page: Page;
-  engine: Engine;
+  host: AppHost;
+  /** The engine running now (a settings change replaces it). */
+  engine(): Engine | undefined;
+  settings: SettingsStore;
+  secrets: KeychainSecretSource;
+  /** The Dovecot user's account as the form would make it (password in the keychain). */
+  account: AccountInput;
+  /**
+   * Save the account (and its password) and rules directly, as a user who set up earlier,
+   * and wait for the engine to run on them.
+   */
+  seed(opts?: { rules?: RuleInput[] }): Promise<void>;
+  /** Back to a first run: no account, no rules, no password, engine stopped. */
+  reset(): Promise<void>;
   /** The app's URL for a route, e.g. url('activity'). */
   url(route: string): string;
   /** Screenshot the page into test-results/screenshots/<name>-<scheme>.png, light and dark. */
@@ -121,17 +160,78 @@ export async function startRendererHarness(opts: {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
     const dataDir = join(tmp, 'data');
-    const passwordEnv = 'SOLON_RENDERER_PW';
-    const input = configFor(opts.dovecot, { user: opts.user, passwordEnv, dataDir });
-    const config = parseConfig(input);
-    const engine = createEngine({ config, dataDir, env: { [passwordEnv]: opts.password } });
-    cleanups.push(() => engine.stop());
-    const handlers = createHandlers({
-      engine,
-      rules: () => config.rules,
-      appInfo: () => ({ version: 'test', platform: process.platform, secretsBackend: 'none' }),
-      openExternal: () => Promise.resolve(),
+    const secrets = new KeychainSecretSource(testCipher, new FileBlobStore(join(tmp, 'secrets')));
+    const { settings } = await openSettings({
+      dir: tmp,
+      makeStore: ({ name, ...rest }) =>
+        new Conf<Record<string, unknown>>({ ...rest, configName: name }),
     });
+    cleanups.push(() => Promise.resolve(settings.close()));
+    const host = createAppHost({ settings, secrets, dataDir, reloadDelayMs: 50 });
+    cleanups.push(() => host.stop());
+    await host.start(); // a first run: no account, so nothing runs yet
+    const emitters = new Set<(event: string, payload: unknown) => void>();
+    const handlers = createHandlers({
+      engine: host.controls,
+      rules: () => host.config()?.rules ?? settings.get().rules,
+      settings,
+      setPassword: async (id, pw) => {
+        await secrets.setPassword(id, pw);
+        if (
+          host
+            .engine()
+            ?.status()
+            .some((a) => a.accountId === id)
+        )
+          host.controls.resume('password changed', id);
+      },
+      tools: {
+        account: (id) => host.account(id),
+        password: (account) => host.password(account),
+        engineSettings: () => host.config()?.engine ?? EngineSettings.parse(settings.get().engine),
+        categories: () => host.config()?.categories ?? settings.get().categories,
+      },
+      emit: (event, payload) => {
+        for (const fn of emitters) fn(event, payload);
+      },
+      appInfo: () => ({
+        version: 'test',
+        platform: process.platform,
+        secretsBackend: 'test',
+        dataDir,
+      }),
+      openExternal: () => Promise.resolve(),
+      openDataFolder: () => Promise.resolve(),
+    });
+    const account: AccountInput = {
+      id: opts.user,
+      host: opts.dovecot.host,
+      port: opts.dovecot.tlsPort,
+      tls: 'implicit',
+      caFile: opts.dovecot.caFile,
+      user: opts.user,
+      password: { keychain: true },
+      mailboxes: ['INBOX'],
+    };
+    /** Resolves when the engine runs with every account watching. */
+    const watching = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const s = host.engine()?.status() ?? [];
+          return s.length > 0 && s.every((a) => a.state === 'watching');
+        };
+        if (check()) return resolve();
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error('the engine did not reach watching within 20 s'));
+        }, 20_000);
+        const off = host.onStatus(() => {
+          if (!check()) return;
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
 
     const browser: Browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -156,7 +256,7 @@ export async function startRendererHarness(opts: {
       dispatch(handlers, channel, args, { validateResults: true }),
     );
     await page.addInitScript({ content: bridge });
-    const unsubscribe = subscribe(engine, (event, payload) => {
+    const push = (event: string, payload: unknown): void => {
       page
         .evaluate(
           ([e, p]) =>
@@ -164,12 +264,41 @@ export async function startRendererHarness(opts: {
           [event, payload] as const,
         )
         .catch(() => undefined); // the page is navigating or closed: the next load reads fresh state
-    });
+    };
+    emitters.add(push);
+    const unsubscribe = subscribe(host, push);
     cleanups.push(() => Promise.resolve(unsubscribe()));
 
     return {
       page,
-      engine,
+      host,
+      engine: () => host.engine(),
+      settings,
+      secrets,
+      account,
+      async seed(o = {}) {
+        await secrets.setPassword(opts.user, opts.password);
+        settings.update({
+          accounts: [Account.parse(account)],
+          rules: (o.rules ?? demoRules()).map((r) => Rule.parse(r)),
+        });
+        await watching();
+      },
+      async reset() {
+        settings.update({ accounts: [], rules: [], categories: [] });
+        await secrets.deletePassword(opts.user);
+        // The host reports an empty status list when it stops an engine.
+        await new Promise<void>((resolve, reject) => {
+          if (!host.engine() && !host.config()?.accounts.length) return resolve();
+          const timer = setTimeout(() => reject(new Error('the engine did not stop')), 20_000);
+          const off = host.onStatus(() => {
+            if (host.engine()) return;
+            clearTimeout(timer);
+            off();
+            resolve();
+          });
+        });
+      },
       pageErrors,
       url: (route) => `${base}#/${route}`,
       async screenshots(name) {

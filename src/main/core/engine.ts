@@ -35,13 +35,14 @@ export interface Engine {
   start(): Promise<void>;
   /** Flush and stop: the batch in hand finishes, checkpoints are written, sessions log out. */
   stop(): Promise<void>;
-  /** The OS is about to sleep, or the user paused. */
-  suspend(reason?: string): void;
-  /** Woke up / unpaused / password fixed: reconnect at once. */
-  resume(reason?: string): void;
+  /** The OS is about to sleep, or the user paused (every account, or the one named). */
+  suspend(reason?: string, accountId?: string): void;
+  /** Woke up / unpaused / password fixed: reconnect at once (every account, or the one named). */
+  resume(reason?: string, accountId?: string): void;
   /** Network changed or unlocked: check each connection, reconnect the dead ones. */
   probe(): Promise<void>;
-  checkNow(): void;
+  /** Look for new mail now (every account, or the one named). */
+  checkNow(accountId?: string): void;
   status(): AccountStatus[];
   onStatus(fn: (s: AccountStatus[]) => void): () => void;
   onActivity(fn: (e: ActivityEntry) => void): () => void;
@@ -61,7 +62,13 @@ export function createEngine(deps: EngineDeps): Engine {
   const supervisors: AccountSupervisor[] = [];
   let jumpTimer: ReturnType<Clock['setTimeout']> | undefined;
   let running = false;
-  let suspended = false;
+  /** Accounts suspended (by sleep or the user): the clock-jump detector leaves them be. */
+  const suspended = new Set<string>();
+  /** The supervisors meant: all of them, or the named account's. */
+  const chosen = (accountId: string | undefined): AccountSupervisor[] =>
+    accountId === undefined
+      ? supervisors
+      : supervisors.filter((s) => s.account.id === accountId);
   let unlock: (() => Promise<void>) | undefined;
 
   const emitStatus = (): void => {
@@ -136,9 +143,11 @@ export function createEngine(deps: EngineDeps): Engine {
       const gap = now - last - settings.clockTickMs;
       // A suspended engine stays suspended: the user's Pause (or the OS's sleep) is not undone
       // by the detector; the wake that matters then comes from resume().
-      if (gap > settings.clockJumpMs && !suspended) {
+      if (gap > settings.clockJumpMs) {
         log.info('wall clock jumped: treating as a wake', { gapMs: gap });
-        for (const s of supervisors) s.resume(`woke up (clock jumped ${Math.round(gap / 1000)} s)`);
+        for (const s of supervisors)
+          if (!suspended.has(s.account.id))
+            s.resume(`woke up (clock jumped ${Math.round(gap / 1000)} s)`);
       }
       if (running) tick(now);
     }, settings.clockTickMs);
@@ -162,19 +171,23 @@ export function createEngine(deps: EngineDeps): Engine {
       unlock = undefined;
       emitStatus();
     },
-    suspend(reason = 'the computer is going to sleep') {
-      suspended = true;
-      for (const s of supervisors) s.suspend(reason);
+    suspend(reason = 'the computer is going to sleep', accountId) {
+      for (const s of chosen(accountId)) {
+        suspended.add(s.account.id);
+        s.suspend(reason);
+      }
     },
-    resume(reason = 'resumed') {
-      suspended = false;
-      for (const s of supervisors) s.resume(reason);
+    resume(reason = 'resumed', accountId) {
+      for (const s of chosen(accountId)) {
+        suspended.delete(s.account.id);
+        s.resume(reason);
+      }
     },
     async probe() {
       await Promise.all(supervisors.map((s) => s.probe()));
     },
-    checkNow() {
-      for (const s of supervisors) s.checkNow();
+    checkNow(accountId) {
+      for (const s of chosen(accountId)) s.checkNow();
     },
     status: () => supervisors.map((s) => s.status()),
     onStatus(fn) {

@@ -8,6 +8,11 @@
 import type { z } from 'zod';
 import {
   contract,
+  type ApplyProgress,
+  type CategoryTest,
+  type ConnectionTest,
+  type LlmTest,
+  type PreviewRow,
   ErrorCode,
   isExternalUrl,
   isInvokeChannel,
@@ -20,10 +25,22 @@ import {
 } from '../../shared/contract.js';
 import { activityMatches } from '../../shared/domain/activity.js';
 import { validateRules } from '../../shared/domain/regex-guard.js';
-import type { Rule } from '../../shared/domain/rule.js';
-import type { AppSettings, SettingsPatch } from '../../shared/domain/settings.js';
+import type { Account } from '../../shared/domain/account.js';
+import type { EngineSettings } from '../../shared/domain/config.js';
+import type { Category, Rule } from '../../shared/domain/rule.js';
+import type { AppSettings, LlmSettings, SettingsPatch } from '../../shared/domain/settings.js';
 import type { Engine } from './engine.js';
+import type { MessageView } from './mail/message-view.js';
 import { silentLogger, type Logger } from './ports.js';
+import { evaluateRules } from './rules/evaluate.js';
+import {
+  applyRules,
+  listFolders,
+  previewRules,
+  readMessage,
+  recentMessages,
+  testConnection,
+} from './tools/index.js';
 
 /** The part of the engine the handlers drive; a real Engine fits, and so does a test fake. */
 export type EngineControls = Pick<
@@ -47,6 +64,37 @@ export interface HandlerDeps {
   appInfo: () => AppInfo | Promise<AppInfo>;
   /** Opens a URL in the user's browser (shell.openExternal); called only with http(s) URLs. */
   openExternal: (url: string) => Promise<void>;
+  /** Shows the data folder in the file manager (desktop only). */
+  openDataFolder?: () => Promise<void>;
+  /** Pushes events that are not the engine's (apply progress). */
+  emit?: Emit;
+  /** The window's tools over the server: folders, tests, previews, apply runs. */
+  tools?: ToolDeps;
+  /** The local classifier (issue 6): endpoint check, one-message classification, API key. */
+  llm?: LlmDeps;
+}
+
+export interface ToolDeps {
+  /** A saved account by id. */
+  account(id: string): Account | undefined;
+  /** Its password, from its source (keychain, command, env). */
+  password(account: Account): Promise<string>;
+  engineSettings(): EngineSettings;
+  /** The saved categories. */
+  categories(): Category[];
+  log?: Logger;
+}
+
+export interface LlmDeps {
+  /** The saved LLM settings, or undefined when there are none (headless without `llm`). */
+  settings(): LlmSettings | undefined;
+  test(settings: LlmSettings): Promise<LlmTest>;
+  categorize(
+    view: MessageView,
+    categories: Category[],
+    settings: LlmSettings,
+  ): Promise<{ category: string | undefined; ms: number; answer: string; reason?: string }>;
+  setApiKey(apiKey: string): Promise<void>;
 }
 
 /** A handler's failure with a code other than ENGINE; dispatch passes the code through. */
@@ -84,42 +132,47 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return deps.settings;
   };
 
-  /**
-   * Engine controls take an optional account. The engine only acts on all accounts at once
-   * (Engine has no per-account suspend/resume/checkNow), so a named account is checked and then
-   * refused rather than silently widened to every account.
-   */
-  function allAccountsOnly(verb: string, accountId: string | undefined): void {
-    if (accountId === undefined) return;
-    if (!engine.status().some((a) => a.accountId === accountId)) {
+  /** Engine controls take an optional account; a named one must exist. */
+  function known(accountId: string | undefined): string | undefined {
+    if (accountId !== undefined && !engine.status().some((a) => a.accountId === accountId))
       throw new HandlerError(ErrorCode.NOT_FOUND, `no account "${accountId}"`, 'accountId');
-    }
-    throw new HandlerError(
-      ErrorCode.UNSUPPORTED,
-      `cannot ${verb} one account alone yet: leave out the account to ${verb} all of them`,
-    );
+    return accountId;
   }
+
+  const needTools = (): ToolDeps => {
+    if (!deps.tools)
+      throw new HandlerError(ErrorCode.UNSUPPORTED, 'this needs the desktop app (headless)');
+    return deps.tools;
+  };
+  const toolLog = (): Logger => deps.tools?.log ?? silentLogger;
+  /** A saved account and its password, or a coded error naming what is missing. */
+  async function saved(accountId: string): Promise<{ account: Account; password: string }> {
+    const tools = needTools();
+    const account = tools.account(accountId);
+    if (!account)
+      throw new HandlerError(ErrorCode.NOT_FOUND, `no account "${accountId}"`, 'accountId');
+    return { account, password: await tools.password(account) };
+  }
+
+  /** Apply runs in flight, by job id: cancel aborts between two batches. */
+  const jobs = new Map<string, AbortController>();
+  let jobSeq = 0;
+  const emit = (p: ApplyProgress): void => {
+    try {
+      deps.emit?.('rules.applyProgress', p);
+    } catch (err) {
+      toolLog().warn('could not push apply progress', { err: String(err) });
+    }
+  };
 
   return {
     'status.get': answer(() => engine.status()),
-    'engine.pause': answer((args) => {
-      allAccountsOnly('pause', args?.accountId);
-      engine.suspend('paused');
-    }),
-    'engine.resume': answer((args) => {
-      allAccountsOnly('resume', args?.accountId);
-      engine.resume('resumed');
-    }),
-    'engine.checkNow': answer((args) => {
-      allAccountsOnly('check', args?.accountId);
-      engine.checkNow();
-    }),
-    'engine.reconnect': answer((args) => {
-      allAccountsOnly('reconnect', args?.accountId);
-      // resume() is the engine's "reconnect at once": drops each session, no backoff, and
-      // clears auth-failed so a fixed password is tried now.
-      engine.resume('reconnecting');
-    }),
+    'engine.pause': answer((args) => engine.suspend('paused', known(args?.accountId))),
+    'engine.resume': answer((args) => engine.resume('resumed', known(args?.accountId))),
+    'engine.checkNow': answer((args) => engine.checkNow(known(args?.accountId))),
+    // resume() is the engine's "reconnect at once": drops each session, no backoff, and clears
+    // auth-failed so a fixed password is tried now.
+    'engine.reconnect': answer((args) => engine.resume('reconnecting', known(args?.accountId))),
     'activity.recent': async ({ limit, query }) => {
       const needle = query?.trim().toLowerCase() ?? '';
       if (needle === '') return engine.recentActivity(limit);
@@ -157,6 +210,161 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         );
       await deps.setPassword(accountId, password);
     },
+    'accounts.test': async ({ account, password }) => {
+      const tools = needTools();
+      let pw = password;
+      if (pw === undefined) {
+        try {
+          pw = await tools.password(account);
+        } catch (err) {
+          return { ok: false, kind: 'password', message: (err as Error).message };
+        }
+      }
+      const log = toolLog().child({ account: account.id, tool: 'test' });
+      const r = await testConnection(account, pw, tools.engineSettings(), log);
+      if (!r.ok) return r;
+      // The folder list for the form's mailbox picker; the test already logged in once.
+      const folders = await listFolders(account, pw, tools.engineSettings(), log);
+      return { ...r, folders: folders.map(folderRow) } satisfies ConnectionTest;
+    },
+    'accounts.folders': async ({ accountId }) => {
+      const { account, password } = await saved(accountId);
+      const list = await listFolders(account, password, needTools().engineSettings(), toolLog());
+      return list.map(folderRow);
+    },
+    'messages.recent': async ({ accountId, mailbox, limit }) => {
+      const { account, password } = await saved(accountId);
+      const rows = await recentMessages(
+        account,
+        password,
+        needTools().engineSettings(),
+        toolLog(),
+        {
+          mailbox,
+          limit,
+        },
+      );
+      return rows.map((r) => withDate({ uid: r.uid, from: r.from, subject: r.subject }, r.date));
+    },
+    'rules.preview': async ({ accountId, mailbox, limit, rules }) => {
+      const tools = needTools();
+      const { account, password } = await saved(accountId);
+      const items = await previewRules(account, password, tools.engineSettings(), toolLog(), {
+        rules,
+        categories: tools.categories(),
+        mailbox,
+        limit,
+      });
+      return items.map((i) => {
+        const row: PreviewRow = withDate(
+          { uid: i.uid, from: i.from, subject: i.subject, matched: i.matched, actions: i.actions },
+          i.date,
+        );
+        if (i.category !== undefined) row.category = i.category;
+        if (i.error !== undefined) row.error = i.error;
+        return row;
+      });
+    },
+    'rules.apply': async ({ accountId, mailbox, rules, limit }) => {
+      const tools = needTools();
+      const { account, password } = await saved(accountId);
+      const jobId = `apply-${++jobSeq}-${Date.now().toString(36)}`;
+      const ctrl = new AbortController();
+      jobs.set(jobId, ctrl);
+      const base = { jobId, accountId, mailbox };
+      const progress = { total: 0, done: 0, acted: 0, errors: [] as ApplyProgress['errors'] };
+      // Answer with the id at once; the run reports through events.
+      void applyRules(account, password, tools.engineSettings(), toolLog(), {
+        rules,
+        categories: tools.categories(),
+        mailbox,
+        limit,
+        signal: ctrl.signal,
+        onProgress: (done, total) => {
+          progress.done = done;
+          progress.total = total;
+          emit({ ...base, state: 'running', ...progress });
+        },
+      })
+        .then((r) =>
+          emit({
+            ...base,
+            state: r.cancelled ? 'cancelled' : 'finished',
+            total: r.total,
+            done: r.done,
+            acted: r.acted,
+            errors: r.errors.slice(0, 100),
+          }),
+        )
+        .catch((err: unknown) =>
+          emit({ ...base, state: 'failed', ...progress, error: (err as Error).message }),
+        )
+        .finally(() => jobs.delete(jobId));
+      return { jobId };
+    },
+    'rules.cancelApply': answer(({ jobId }) => {
+      const ctrl = jobs.get(jobId);
+      if (!ctrl) throw new HandlerError(ErrorCode.NOT_FOUND, `no apply run "${jobId}"`, 'jobId');
+      ctrl.abort();
+    }),
+    'categories.test': async ({ accountId, mailbox, uid, categories }) => {
+      const tools = needTools();
+      const { account, password } = await saved(accountId);
+      const started = Date.now();
+      const view = await readMessage(account, password, tools.engineSettings(), toolLog(), {
+        mailbox,
+        uid,
+      });
+      if (!view)
+        throw new HandlerError(ErrorCode.NOT_FOUND, `no message ${uid} in ${mailbox}`, 'uid');
+      const cats = categories ?? tools.categories();
+      const from = view.from.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address));
+      const base = { uid, from: from.join(', '), subject: view.subject };
+      const decision = evaluateRules(await deps.rules(), view);
+      if (decision.decided) {
+        const out: CategoryTest = { ...base, by: 'rule', ms: Date.now() - started };
+        if (decision.category !== undefined) out.category = decision.category;
+        else out.reason = 'a rule decided this message without setting a category';
+        out.rule = decision.matched.map((m) => m.name).join(', ');
+        return out;
+      }
+      const llm = deps.llm?.settings();
+      if (!deps.llm || !llm?.enabled)
+        return {
+          ...base,
+          by: 'none',
+          ms: Date.now() - started,
+          reason: 'no rule decided this message, and the language model is off (Settings)',
+        };
+      if (cats.length === 0)
+        return { ...base, by: 'none', ms: Date.now() - started, reason: 'there are no categories' };
+      const r = await deps.llm.categorize(view, cats, llm);
+      const out: CategoryTest = { ...base, by: r.category ? 'llm' : 'none', ms: r.ms };
+      if (r.category !== undefined) out.category = r.category;
+      if (r.answer) out.answer = r.answer;
+      if (r.reason !== undefined) out.reason = r.reason;
+      return out;
+    },
+    'llm.test': async (patch) => {
+      const llm = deps.llm;
+      const current = llm?.settings();
+      if (!llm || !current)
+        throw new HandlerError(ErrorCode.UNSUPPORTED, 'the language model is not available here');
+      const tried: LlmSettings = { ...current };
+      for (const [k, v] of Object.entries(patch ?? {}))
+        if (v !== undefined) (tried as Record<string, unknown>)[k] = v;
+      return llm.test(tried);
+    },
+    'llm.setApiKey': async ({ apiKey }) => {
+      if (!deps.llm)
+        throw new HandlerError(ErrorCode.UNSUPPORTED, 'the language model is not available here');
+      await deps.llm.setApiKey(apiKey);
+    },
+    'app.openDataFolder': async () => {
+      if (!deps.openDataFolder)
+        throw new HandlerError(ErrorCode.UNSUPPORTED, 'there is no file manager here');
+      await deps.openDataFolder();
+    },
     'app.info': async () => deps.appInfo(),
     'app.openExternal': async ({ url }) => {
       // The args schema already refused anything else; checked again because this is the
@@ -167,6 +375,23 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await deps.openExternal(url);
     },
   };
+}
+
+function folderRow(f: {
+  path: string;
+  name: string;
+  decodedPath: string;
+  delimiter: string;
+  specialUse?: string;
+}): { path: string; name: string; decodedPath: string; delimiter: string; specialUse?: string } {
+  const row = { path: f.path, name: f.name, decodedPath: f.decodedPath, delimiter: f.delimiter };
+  return f.specialUse ? { ...row, specialUse: f.specialUse } : row;
+}
+
+/** Adds `date` (epoch ms) when the message has a valid one: the contract carries no Date. */
+function withDate<T extends object>(row: T, date: Date | undefined): T & { date?: number } {
+  const ms = date?.getTime();
+  return ms === undefined || Number.isNaN(ms) ? row : { ...row, date: ms };
 }
 
 // ---------------------------------------------------------------------------------------------

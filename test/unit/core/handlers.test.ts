@@ -62,14 +62,14 @@ class FakeEngine implements EngineControls, Pick<Engine, 'onStatus' | 'onActivit
   status(): AccountStatus[] {
     return this.accounts;
   }
-  suspend(reason?: string): void {
-    this.calls.push(`suspend:${reason}`);
+  suspend(reason?: string, accountId?: string): void {
+    this.calls.push(`suspend:${reason}${accountId ? `:${accountId}` : ''}`);
   }
-  resume(reason?: string): void {
-    this.calls.push(`resume:${reason}`);
+  resume(reason?: string, accountId?: string): void {
+    this.calls.push(`resume:${reason}${accountId ? `:${accountId}` : ''}`);
   }
-  checkNow(): void {
-    this.calls.push('checkNow');
+  checkNow(accountId?: string): void {
+    this.calls.push(`checkNow${accountId ? `:${accountId}` : ''}`);
   }
   recentActivity(limit: number): Promise<ActivityEntry[]> {
     this.calls.push(`recent:${limit}`);
@@ -119,7 +119,12 @@ function setup(over: Partial<HandlerDeps> = {}) {
   const handlers = createHandlers({
     engine,
     rules: () => [rule],
-    appInfo: () => ({ version: '0.1.0', platform: 'linux', secretsBackend: 'basic_text' }),
+    appInfo: () => ({
+      version: '0.1.0',
+      platform: 'linux',
+      secretsBackend: 'basic_text',
+      dataDir: '/data',
+    }),
     openExternal: (url) => {
       opened.push(url);
       return Promise.resolve();
@@ -161,12 +166,19 @@ describe('createHandlers', () => {
     ]);
   });
 
-  it('a named account: unknown → NOT_FOUND; known → UNSUPPORTED (the engine acts on all), engine untouched', async () => {
+  it('a named account: unknown → NOT_FOUND, engine untouched; known → that account alone', async () => {
     const { call, engine } = setup();
     const missing = expectError(await call('engine.pause', { accountId: 'nope' }), 'NOT_FOUND');
     expect(missing.path).toBe('accountId');
-    expectError(await call('engine.checkNow', { accountId: 'work' }), 'UNSUPPORTED');
     expect(engine.calls).toEqual([]);
+    for (const c of ['engine.pause', 'engine.resume', 'engine.checkNow', 'engine.reconnect'])
+      expect((await call(c, { accountId: 'work' })).ok).toBe(true);
+    expect(engine.calls).toEqual([
+      'suspend:paused:work',
+      'resume:resumed:work',
+      'checkNow:work',
+      'resume:reconnecting:work',
+    ]);
   });
 
   it('activity.recent: newest first, limited; a query searches a wider window', async () => {
@@ -213,7 +225,12 @@ describe('createHandlers', () => {
     const { call, opened } = setup();
     expect(await call('app.info')).toEqual({
       ok: true,
-      value: { version: '0.1.0', platform: 'linux', secretsBackend: 'basic_text' },
+      value: {
+        version: '0.1.0',
+        platform: 'linux',
+        secretsBackend: 'basic_text',
+        dataDir: '/data',
+      },
     });
     expect(await call('app.openExternal', { url: 'https://example.org/' })).toEqual({
       ok: true,

@@ -95,7 +95,7 @@ function setup() {
       undo: () => Promise.reject(new Error('no')),
     },
     rules: () => [],
-    appInfo: () => ({ version: '0.1.0', platform: 'linux', secretsBackend: 'os' }),
+    appInfo: () => ({ version: '0.1.0', platform: 'linux', secretsBackend: 'os', dataDir: '/data' }),
     openExternal: () => Promise.resolve(),
   });
   const ipcMain = new FakeIpcMain();

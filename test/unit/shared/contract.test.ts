@@ -68,7 +68,7 @@ describe('the contract', () => {
   });
 
   it('declares a payload schema for every event', () => {
-    expect(eventNames).toEqual(['status.changed', 'activity.appended']);
+    expect(eventNames).toEqual(['status.changed', 'activity.appended', 'rules.applyProgress']);
     for (const event of eventNames) {
       expect(contract.events[event].payload, event).toBeInstanceOf(z.ZodType);
     }
@@ -98,8 +98,27 @@ describe('the contract', () => {
         'settings.get',
         'settings.update',
         'accounts.setPassword',
+        'accounts.test',
+        'accounts.folders',
+        'messages.recent',
+        'rules.preview',
+        'rules.apply',
+        'rules.cancelApply',
+        'categories.test',
+        'llm.test',
+        'llm.setApiKey',
+        'app.openDataFolder',
       ].sort(),
     );
+  });
+
+  it('a settings patch leaves out what it does not name (no defaults filled in)', () => {
+    const update = contract.invoke['settings.update'].args;
+    // zod 4's .partial() keeps inner defaults: { enabled: false } would also reset
+    // connectionLost and ruleNotify to true. The patch schema must not.
+    const parsed = update.parse({ notifications: { enabled: false } });
+    expect(parsed.notifications).toEqual({ enabled: false });
+    expect(update.safeParse({ notifications: { loud: true } }).success).toBe(false);
   });
 
   it('args schemas refuse strangers and name the field', () => {

@@ -8,6 +8,8 @@ export {
 export {
   applyRules,
   previewRules,
+  readMessage,
+  recentMessages,
   type ApplyResult,
   type PreviewItem,
   type RulesToolOptions,

@@ -81,6 +81,48 @@ export async function previewRules(
   });
 }
 
+/** The newest `limit` messages of a mailbox, newest first: read-only (EXAMINE, BODY.PEEK). */
+export async function recentMessages(
+  account: Account,
+  password: string,
+  settings: EngineSettings,
+  log: Logger,
+  opts: { mailbox: string; limit: number },
+): Promise<{ uid: number; from: string; subject: string; date: Date | undefined }[]> {
+  return withSession(account, password, settings, log, async (session) => {
+    const client = session.client;
+    await client.mailboxOpen(opts.mailbox, { readOnly: true });
+    const uids = (await allUids(client)).slice(-Math.max(0, opts.limit));
+    if (opts.limit <= 0 || uids.length === 0) return [];
+    const rows = await client.fetchAll(uidSet(uids), { uid: true, envelope: true }, { uid: true });
+    return rows
+      .map((r) => ({
+        uid: r.uid,
+        from: (r.envelope?.from ?? [])
+          .map((a) => (a.name ? `${a.name} <${a.address ?? ''}>` : (a.address ?? '')))
+          .join(', '),
+        subject: r.envelope?.subject ?? '',
+        date: r.envelope?.date === undefined ? undefined : new Date(r.envelope.date),
+      }))
+      .sort((a, b) => b.uid - a.uid);
+  });
+}
+
+/** One message as the rules see it, read-only; undefined when there is no such UID. */
+export async function readMessage(
+  account: Account,
+  password: string,
+  settings: EngineSettings,
+  log: Logger,
+  opts: { mailbox: string; uid: number },
+): Promise<MessageView | undefined> {
+  return withSession(account, password, settings, log, async (session) => {
+    await session.client.mailboxOpen(opts.mailbox, { readOnly: true });
+    const [first] = await fetchViews(session.client, [opts.uid], settings);
+    return first?.view;
+  });
+}
+
 export interface ApplyResult {
   /** Messages the run looked at (the mailbox's messages when it started, or the last `limit`). */
   total: number;
