@@ -4,6 +4,7 @@
  * (tray-model, notification-policy, power-policy, window-policy, core/handlers, core/settings).
  * Rule of this file: whatever fails, the tray stays up and says so.
  */
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, nativeTheme, shell } from 'electron';
@@ -260,6 +261,37 @@ async function main(): Promise<void> {
         secretsBackend: keychain.backend,
         dataDir,
       }),
+      files: {
+        async saveAs(name, contents) {
+          const parent = window && !window.isDestroyed() ? window : undefined;
+          const options = {
+            defaultPath: join(app.getPath('documents'), name),
+            filters: [{ name: 'JSON', extensions: ['json'] }],
+          };
+          const r = parent
+            ? await dialog.showSaveDialog(parent, options)
+            : await dialog.showSaveDialog(options);
+          if (r.canceled || !r.filePath) return undefined;
+          await writeFile(r.filePath, contents, { mode: 0o600 });
+          return r.filePath;
+        },
+        async open() {
+          const parent = window && !window.isDestroyed() ? window : undefined;
+          const options = {
+            properties: ['openFile' as const],
+            filters: [{ name: 'JSON', extensions: ['json'] }],
+          };
+          const r = parent
+            ? await dialog.showOpenDialog(parent, options)
+            : await dialog.showOpenDialog(options);
+          const path = r.canceled ? undefined : r.filePaths[0];
+          if (!path) return undefined;
+          // A rules file is small; anything huge is not one.
+          if ((await stat(path)).size > 5 * 1024 * 1024)
+            throw new Error(`${path} is over 5 MB: not a rules file`);
+          return { path, contents: await readFile(path, 'utf8') };
+        },
+      },
       openDataFolder: async () => {
         const failed = await shell.openPath(dataDir);
         if (failed) throw new Error(failed);

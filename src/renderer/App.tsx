@@ -4,18 +4,25 @@ import { StatusView } from './views/StatusView';
 import { ActivityView } from './views/ActivityView';
 import { RulesView } from './views/RulesView';
 import { AccountsView } from './views/AccountsView';
+import { CategoriesView } from './views/CategoriesView';
+import { SettingsView } from './views/SettingsView';
 
 const nav: { route: Route; label: string }[] = [
   { route: 'status', label: 'Status' },
   { route: 'activity', label: 'Activity' },
   { route: 'rules', label: 'Rules' },
+  { route: 'categories', label: 'Categories' },
+  { route: 'accounts', label: 'Accounts' },
+  { route: 'settings', label: 'Settings' },
 ];
 
 const titles: Record<Route, string> = {
   status: 'Status',
   activity: 'Activity',
   rules: 'Rules',
-  accounts: 'Add an account',
+  categories: 'Categories',
+  accounts: 'Accounts',
+  settings: 'Settings',
 };
 
 export function App() {
@@ -51,7 +58,9 @@ export function App() {
         {route === 'status' && <StatusView />}
         {route === 'activity' && <ActivityView />}
         {route === 'rules' && <RulesView />}
+        {route === 'categories' && <CategoriesView />}
         {route === 'accounts' && <AccountsView />}
+        {route === 'settings' && <SettingsView />}
       </main>
     </div>
   );

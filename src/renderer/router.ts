@@ -1,7 +1,14 @@
 import { useEffect, useState } from 'react';
 
 /** The window's screens; the tray opens #/rules and #/activity directly. */
-export const routes = ['status', 'activity', 'rules', 'accounts'] as const;
+export const routes = [
+  'status',
+  'activity',
+  'rules',
+  'categories',
+  'accounts',
+  'settings',
+] as const;
 export type Route = (typeof routes)[number];
 
 export function parseRoute(hash: string): Route {

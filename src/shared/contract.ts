@@ -392,6 +392,24 @@ export const contract = {
     'llm.test': { args: patchOf(LlmSettings).optional(), result: LlmTest },
     /** Keep the LLM endpoint's API key in the keychain (empty: forget it). Write-only. */
     'llm.setApiKey': { args: z.strictObject({ apiKey: z.string().max(4096) }), result: noResult },
+    /**
+     * Save the rules and categories to a JSON file the user picks (a native Save dialog).
+     * Answers the path written, or nothing when the user cancelled.
+     */
+    'rules.export': { args: noArgs, result: z.object({ path: z.string().optional() }) },
+    /**
+     * Read rules and categories from a JSON file the user picks and check them; nothing is
+     * saved (the window asks, then calls settings.update). A bad file fails with INVALID_ARGS
+     * naming the field; a cancelled dialog answers without `path`.
+     */
+    'rules.import': {
+      args: noArgs,
+      result: z.object({
+        path: z.string().optional(),
+        rules: z.array(Rule),
+        categories: z.array(Category),
+      }),
+    },
     'app.info': { args: noArgs, result: AppInfo },
     /** Show the data folder in the system's file manager. */
     'app.openDataFolder': { args: noArgs, result: noResult },

@@ -131,7 +131,7 @@ describe.skipIf(chromiumMissing)(
     it('shows the add-an-account screen and navigates by keyboard', async () => {
       const { page } = h;
       await page.goto(h.url('accounts'));
-      await poll(() => textOf(page.getByRole('heading', { level: 1 }))).toBe('Add an account');
+      await poll(() => textOf(page.getByRole('heading', { level: 1 }))).toBe('Accounts');
       await h.screenshots('accounts');
       await page.keyboard.press('Tab');
       await poll(() =>

@@ -12,7 +12,7 @@
  * contract → handlers → host → engine → Dovecot: all real.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -132,6 +132,11 @@ export interface RendererHarness {
    * and wait for the engine to run on them.
    */
   seed(opts?: { rules?: RuleInput[] }): Promise<void>;
+  /**
+   * The native file dialogs' stand-ins: `exported` is where the last export was written;
+   * set `importFrom` to the file the next import "picks" (unset: the user cancels).
+   */
+  files: { exported?: string; importFrom?: string };
   /** Back to a first run: no account, no rules, no password, engine stopped. */
   reset(): Promise<void>;
   /** The app's URL for a route, e.g. url('activity'). */
@@ -170,6 +175,7 @@ export async function startRendererHarness(opts: {
     const host = createAppHost({ settings, secrets, dataDir, reloadDelayMs: 50 });
     cleanups.push(() => host.stop());
     await host.start(); // a first run: no account, so nothing runs yet
+    const files: RendererHarness['files'] = {};
     const emitters = new Set<(event: string, payload: unknown) => void>();
     const handlers = createHandlers({
       engine: host.controls,
@@ -202,6 +208,19 @@ export async function startRendererHarness(opts: {
       }),
       openExternal: () => Promise.resolve(),
       openDataFolder: () => Promise.resolve(),
+      // Stand-ins for the native dialogs: export writes here, import reads `importFrom`.
+      files: {
+        async saveAs(name, contents) {
+          const path = join(tmp, name);
+          await writeFile(path, contents);
+          files.exported = path;
+          return path;
+        },
+        async open() {
+          const path = files.importFrom;
+          return path === undefined ? undefined : { path, contents: await readFile(path, 'utf8') };
+        },
+      },
     });
     const account: AccountInput = {
       id: opts.user,
@@ -276,6 +295,7 @@ export async function startRendererHarness(opts: {
       settings,
       secrets,
       account,
+      files,
       async seed(o = {}) {
         await secrets.setPassword(opts.user, opts.password);
         settings.update({

@@ -24,6 +24,7 @@ import {
   type Wire,
 } from '../../shared/contract.js';
 import { activityMatches } from '../../shared/domain/activity.js';
+import { exportDocument, parseExportDocument } from '../../shared/domain/rules-file.js';
 import { validateRules } from '../../shared/domain/regex-guard.js';
 import type { Account } from '../../shared/domain/account.js';
 import type { EngineSettings } from '../../shared/domain/config.js';
@@ -64,6 +65,13 @@ export interface HandlerDeps {
   appInfo: () => AppInfo | Promise<AppInfo>;
   /** Opens a URL in the user's browser (shell.openExternal); called only with http(s) URLs. */
   openExternal: (url: string) => Promise<void>;
+  /** Native file dialogs (desktop only): export and import of rules. */
+  files?: {
+    /** Ask where to save `contents` (suggesting `name`), write it; undefined when cancelled. */
+    saveAs(name: string, contents: string): Promise<string | undefined>;
+    /** Ask for a JSON file and read it; undefined when cancelled. */
+    open(): Promise<{ path: string; contents: string } | undefined>;
+  };
   /** Shows the data folder in the file manager (desktop only). */
   openDataFolder?: () => Promise<void>;
   /** Pushes events that are not the engine's (apply progress). */
@@ -364,6 +372,26 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (!deps.openDataFolder)
         throw new HandlerError(ErrorCode.UNSUPPORTED, 'there is no file manager here');
       await deps.openDataFolder();
+    },
+    'rules.export': async () => {
+      if (!deps.files)
+        throw new HandlerError(ErrorCode.UNSUPPORTED, 'there are no file dialogs here');
+      const s = needSettings().get();
+      const path = await deps.files.saveAs(
+        'solon-rules.json',
+        `${JSON.stringify(exportDocument(s.rules, s.categories), null, 2)}\n`,
+      );
+      return path === undefined ? {} : { path };
+    },
+    'rules.import': async () => {
+      if (!deps.files)
+        throw new HandlerError(ErrorCode.UNSUPPORTED, 'there are no file dialogs here');
+      const file = await deps.files.open();
+      if (!file) return { rules: [], categories: [] };
+      const r = parseExportDocument(file.contents);
+      if (!r.ok)
+        throw new HandlerError(ErrorCode.INVALID_ARGS, `${file.path}: ${r.message}`, r.path);
+      return { path: file.path, rules: r.rules, categories: r.categories };
     },
     'app.info': async () => deps.appInfo(),
     'app.openExternal': async ({ url }) => {
