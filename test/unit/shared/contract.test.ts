@@ -108,6 +108,8 @@ describe('the contract', () => {
         'llm.test',
         'llm.setApiKey',
         'app.openDataFolder',
+        'rules.export',
+        'rules.import',
       ].sort(),
     );
   });
