@@ -36,6 +36,8 @@ export interface AppHostDeps {
   reloadDelayMs?: number;
   /** Called whenever the host's state changes (an engine started or stopped, pause). */
   onChange?: () => void;
+  /** Tests: build a stand-in engine. */
+  makeEngine?: (deps: EngineDeps) => Engine;
 }
 
 export interface AppHost {
@@ -118,7 +120,7 @@ export function createAppHost(deps: AppHostDeps): AppHost {
         startError = undefined;
         return;
       }
-      const e = createEngine({
+      const e = (deps.makeEngine ?? createEngine)({
         ...deps.engineOptions,
         config,
         dataDir: config.dataDir ?? deps.dataDir,
