@@ -52,6 +52,12 @@ export const ActivityEntry = z.object({
   actions: z.string(),
   result: ActivityResult,
   error: z.string().optional(),
+  /**
+   * Why the classifier gave no category or what it said, when it was asked
+   * ("classifier: timed out after 60 s", "classifier unavailable: …"). Not an error: the
+   * message was left as it was, on purpose (the LLM path fails open).
+   */
+  note: z.string().optional(),
   undo: z.array(UndoStep).default([]),
   /** On an `undone` line: the id of the entry it reversed. */
   undoes: z.string().optional(),
@@ -82,6 +88,7 @@ export function activityMatches(e: ActivityEntry, query: string): boolean {
     e.result,
     e.category ?? '',
     e.error ?? '',
+    e.note ?? '',
     ...e.rules.map((r) => r.name),
   ].some((t) => t.toLowerCase().includes(needle));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Account } from './account.js';
+import { Account, PasswordSource } from './account.js';
 import { Category, Rule } from './rule.js';
 
 /**
@@ -74,6 +74,67 @@ export const EngineSettings = z
   .strict();
 export type EngineSettings = z.infer<typeof EngineSettings>;
 
+/**
+ * The keychain id the LLM endpoint's API key is kept under. An account id starts with a letter
+ * or digit (Account.id), so no account can ever take this one.
+ */
+export const LLM_SECRET_ID = '~llm';
+
+/**
+ * The optional local classifier: an OpenAI-compatible chat endpoint (llama.cpp server,
+ * llamafile, Ollama, LM Studio, vLLM…) asked for one of the user's categories when no rule
+ * decided. Each default has its reason; all of it is optional so a settings file or config
+ * written before these fields existed still parses to the same thing.
+ */
+export const LlmSettings = z
+  .object({
+    /** Off by default: nothing leaves the machine, and no model is asked, until the user says so. */
+    enabled: z.boolean().default(false),
+    /**
+     * The API root, up to and including `/v1`. Default: llama.cpp's `llama-server` (and
+     * llamafile) on its own port, on this machine. Ollama is `http://127.0.0.1:11434/v1`.
+     */
+    baseUrl: z
+      .string()
+      .max(2048)
+      .regex(
+        /^https?:\/\/[^\s/?#]+[^\s?#]*$/,
+        'an http:// or https:// URL, e.g. http://127.0.0.1:8080/v1',
+      )
+      .default('http://127.0.0.1:8080/v1'),
+    /**
+     * The model name sent with each request. Empty: the first model the server lists under
+     * /models (llama.cpp serves the one it loaded whatever the name; Ollama needs a real one).
+     */
+    model: z.string().max(256).default(''),
+    /**
+     * Where the API key comes from, if the server wants one (`Authorization: Bearer …`): a
+     * command, an env variable, or the keychain (under LLM_SECRET_ID). Never the key itself.
+     */
+    apiKey: PasswordSource.optional(),
+    /**
+     * One request's time limit, reply included. 60 s: the prompt is at most ~1.5k tokens, and a
+     * 7B model on a laptop CPU reads prompts at roughly 50–100 tokens/s, so a cold answer takes
+     * 15–30 s; twice that is slow but alive. A dead server costs this at most a few times (the
+     * circuit breaker then skips the model for a while).
+     */
+    timeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+    /**
+     * Requests in flight at once, across all accounts. 1: a local server usually has one slot,
+     * and parallel requests only queue inside it while each one's timeout runs.
+     */
+    maxConcurrent: z.number().int().min(1).max(16).default(1),
+    /**
+     * Characters of body text shown to the model. 2,000 (~500 tokens) is enough to tell an
+     * alert from a newsletter from a receipt, and keeps the prompt inside a 2k-token context
+     * with the categories and headers; more costs time on every message for little gain.
+     */
+    excerptChars: z.number().int().min(200).max(20_000).default(2_000),
+  })
+  .strict();
+export type LlmSettings = z.infer<typeof LlmSettings>;
+export type LlmSettingsInput = z.input<typeof LlmSettings>;
+
 export const SolonConfig = z
   .object({
     /** Where checkpoints and the activity log live. Default: $XDG_DATA_HOME/solon. */
@@ -82,6 +143,8 @@ export const SolonConfig = z
     rules: z.array(Rule).default([]),
     categories: z.array(Category).default([]),
     engine: EngineSettings.default(EngineSettings.parse({})),
+    /** The local LLM classifier; absent or `enabled: false` means rules only. */
+    llm: LlmSettings.optional(),
   })
   .strict();
 export type SolonConfig = z.infer<typeof SolonConfig>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Account } from './account.js';
-import { EngineSettings } from './config.js';
+import { EngineSettings, LlmSettings } from './config.js';
 import { Category, Rule } from './rule.js';
 
 /**
@@ -49,13 +49,12 @@ export const EngineOverrides = z
   .strict();
 export type EngineOverrides = z.infer<typeof EngineOverrides>;
 
-/** Placeholder for the optional local classifier; nothing reads it yet. */
-export const LlmSettings = z
-  .object({
-    enabled: z.boolean().default(false),
-  })
-  .strict();
-export type LlmSettings = z.infer<typeof LlmSettings>;
+/**
+ * The local classifier's settings, the same schema as a headless config's `llm` (config.ts,
+ * where it lives beside EngineSettings so both files use one definition). The API key is a
+ * PasswordSource; `{ keychain: true }` means the keychain entry under LLM_SECRET_ID.
+ */
+export { LLM_SECRET_ID, LlmSettings } from './config.js';
 
 export const AppSettings = z
   .object({

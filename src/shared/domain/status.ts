@@ -41,6 +41,22 @@ export const MailboxStatus = z.object({
 });
 export type MailboxStatus = z.infer<typeof MailboxStatus>;
 
+/**
+ * The LLM classifier as the engine last found it. Separate from the connection state: a dead
+ * model never makes a healthy IMAP connection look broken (mail is then sorted by rules only,
+ * and the messages the model could not judge are left where they are).
+ *   ok        the last request was answered
+ *   degraded  the last request failed (the reason says how), or the endpoint is being skipped
+ *             for a while after repeated failures
+ *   off       configured but not in use (disabled, or no categories to choose from)
+ */
+export const ClassifierHealth = z.object({
+  state: z.enum(['ok', 'degraded', 'off']),
+  reason: z.string().optional(),
+  since: z.number(),
+});
+export type ClassifierHealth = z.infer<typeof ClassifierHealth>;
+
 export const AccountStatus = z.object({
   accountId: z.string(),
   state: ConnectionState,
@@ -56,6 +72,8 @@ export const AccountStatus = z.object({
     .optional(),
   handledToday: z.number().int(),
   errorsToday: z.number().int(),
+  /** The LLM classifier, when one is configured (the same for every account: one per engine). */
+  classifier: ClassifierHealth.optional(),
 });
 export type AccountStatus = z.infer<typeof AccountStatus>;
 

@@ -11,7 +11,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PasswordError, resolvePassword } from '../../../src/main/core/config/password.js';
+import {
+  PasswordError,
+  resolveLlmApiKey,
+  resolvePassword,
+} from '../../../src/main/core/config/password.js';
 import {
   FileBlobStore,
   KeychainSecretSource,
@@ -22,7 +26,8 @@ import {
 } from '../../../src/main/core/secrets/keychain-secret-source.js';
 import { writePrivateFile } from '../../../src/main/core/secrets/private-file.js';
 import { secretStorageDecision } from '../../../src/main/core/secrets/secret-policy.js';
-import type { Account } from '../../../src/shared/domain/account.js';
+import { Account } from '../../../src/shared/domain/account.js';
+import { LLM_SECRET_ID } from '../../../src/shared/domain/config.js';
 import type { LogFields } from '../../../src/main/core/ports.js';
 import { silentLogger } from '../../../src/main/core/ports.js';
 
@@ -156,6 +161,24 @@ describe('KeychainSecretSource', () => {
       expect(readdirSync(root)).toEqual([]);
     },
   );
+
+  it('keeps the LLM API key under the reserved id ~llm, which no account id can take', async () => {
+    const { src, blobs } = source();
+    expect(Account.shape.id.safeParse(LLM_SECRET_ID).success).toBe(false);
+    await expect(src.password(LLM_SECRET_ID)).rejects.toThrow(
+      /LLM endpoint: no API key saved in the keychain/,
+    );
+    await src.setPassword(LLM_SECRET_ID, SECRET);
+    await src.setPassword('work', 'other');
+    expect(await src.password(LLM_SECRET_ID)).toBe(SECRET);
+    expect(await resolveLlmApiKey({ keychain: true }, src)).toBe(SECRET);
+    expect(await blobs.list()).toEqual(['work', '~llm']);
+    await src.deletePassword(LLM_SECRET_ID);
+    expect(await src.hasPassword(LLM_SECRET_ID)).toBe(false);
+    // Only that exact id: its look-alikes stay refused.
+    for (const id of ['~llm2', '~', '~work'])
+      expect(await codeOf(src.setPassword(id, SECRET))).toBe(SecretErrorCode.invalidId);
+  });
 
   it('refuses an empty password', async () => {
     const { src } = source();

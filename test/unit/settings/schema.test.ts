@@ -185,6 +185,7 @@ describe('toSolonConfig', () => {
         rules: full().rules,
         categories: full().categories,
         engine: { idleRefreshMs: 120_000, batchSize: 50 },
+        llm: full().llm,
       }),
     );
     expect(config.dataDir).toBe('/data/solon');

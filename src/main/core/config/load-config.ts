@@ -43,8 +43,34 @@ export function parseConfig(raw: unknown, file = '(config)'): SolonConfig {
     if (r.category && !cats.has(r.category))
       problems.push({ path: `rules[${i}].category`, message: `no category named "${r.category}"` });
   });
+  problems.push(...categoryNameProblems(parsed.data.categories));
   if (problems.length) throw new ConfigError(file, problems);
   return { ...parsed.data, rules: rules.rules };
+}
+
+/**
+ * Category names must be distinct (ignoring case: the model may answer in any case) and none may
+ * be "none", which is the classifier's answer for "no category fits".
+ */
+export function categoryNameProblems(categories: readonly { name: string }[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, number>();
+  categories.forEach((c, i) => {
+    const key = c.name.toLowerCase();
+    if (key === 'none')
+      problems.push({
+        path: `categories[${i}].name`,
+        message: '"none" is the classifier\'s answer for "no category fits"; choose another name',
+      });
+    const first = seen.get(key);
+    if (first !== undefined)
+      problems.push({
+        path: `categories[${i}].name`,
+        message: `duplicate category "${c.name}" (also categories[${first}], ignoring case)`,
+      });
+    else seen.set(key, i);
+  });
+  return problems;
 }
 
 /** Read a JSON or YAML config file. Relative paths inside it (caFile, dataDir) are relative to the file. */

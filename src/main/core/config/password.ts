@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import type { Account } from '../../../shared/domain/account.js';
+import type { Account, PasswordSource } from '../../../shared/domain/account.js';
+import { LLM_SECRET_ID } from '../../../shared/domain/config.js';
 import type { SecretSource } from '../ports.js';
 
 /** Why a password could not be had; says which account and which source, never the secret. */
@@ -15,13 +16,43 @@ export async function resolvePassword(
   keychain?: SecretSource,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
-  const src = account.password;
+  return resolveSecret(
+    account.password,
+    { label: `account "${account.id}"`, keychainId: account.id, what: 'password' },
+    keychain,
+    env,
+  );
+}
+
+/** The LLM endpoint's API key from its source (the keychain keeps it under LLM_SECRET_ID). */
+export async function resolveLlmApiKey(
+  source: PasswordSource,
+  keychain?: SecretSource,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  return resolveSecret(
+    source,
+    { label: 'LLM API key', keychainId: LLM_SECRET_ID, what: 'API key' },
+    keychain,
+    env,
+  );
+}
+
+/**
+ * A secret from a PasswordSource. Errors name `who.label` and the source, never the secret nor
+ * the command's output.
+ */
+export async function resolveSecret(
+  src: PasswordSource,
+  who: { label: string; keychainId: string; what: string },
+  keychain?: SecretSource,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const { label, what } = who;
   if ('env' in src) {
     const v = env[src.env];
     if (v === undefined || v === '')
-      throw new PasswordError(
-        `account "${account.id}": environment variable ${src.env} is not set`,
-      );
+      throw new PasswordError(`${label}: environment variable ${src.env} is not set`);
     return v;
   }
   if ('command' in src) {
@@ -42,13 +73,10 @@ export async function resolvePassword(
                   : e.signal
                     ? `was killed by ${e.signal}`
                     : `exited with ${String(e.code)}`;
-            return reject(new PasswordError(`account "${account.id}": password command ${how}`));
+            return reject(new PasswordError(`${label}: ${what} command ${how}`));
           }
           const line = stdout.split(/\r?\n/)[0] ?? '';
-          if (!line)
-            return reject(
-              new PasswordError(`account "${account.id}": password command printed nothing`),
-            );
+          if (!line) return reject(new PasswordError(`${label}: ${what} command printed nothing`));
           resolve(line);
         },
       );
@@ -56,7 +84,7 @@ export async function resolvePassword(
   }
   if (!keychain)
     throw new PasswordError(
-      `account "${account.id}": keychain passwords need the desktop app; use a password command or env variable headless`,
+      `${label}: keychain ${what}s need the desktop app; use a ${what} command or env variable headless`,
     );
-  return keychain.password(account.id);
+  return keychain.password(who.keychainId);
 }

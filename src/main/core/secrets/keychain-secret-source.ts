@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Account } from '../../../shared/domain/account.js';
+import { LLM_SECRET_ID } from '../../../shared/domain/config.js';
 import { PasswordError } from '../config/password.js';
 import { silentLogger, type Logger, type SecretSource } from '../ports.js';
 import { readFileIfExists } from '../util/atomic-file.js';
@@ -57,8 +58,23 @@ export class SecretError extends PasswordError {
   }
 }
 
+/** An account id, or LLM_SECRET_ID (which no account id can take). */
+function isSecretId(id: string): boolean {
+  return id === LLM_SECRET_ID || Account.shape.id.safeParse(id).success;
+}
+
+/** Whose secret, in words: `account "work"`, or the LLM endpoint's API key. */
+function whose(id: string): string {
+  return id === LLM_SECRET_ID ? 'LLM endpoint' : `account "${id}"`;
+}
+
+/** What the secret is called: an account's password, the LLM endpoint's API key. */
+function noun(id: string): string {
+  return id === LLM_SECRET_ID ? 'API key' : 'password';
+}
+
 function checkId(accountId: string): void {
-  if (!Account.shape.id.safeParse(accountId).success)
+  if (!isSecretId(accountId))
     throw new SecretError(
       SecretErrorCode.invalidId,
       `not an account id: ${JSON.stringify(accountId)}`,
@@ -88,7 +104,7 @@ export class FileBlobStore implements BlobStore {
     if (b64 === '' || !base64.test(b64) || b64.length % 4 !== 0)
       throw new SecretError(
         SecretErrorCode.unreadable,
-        `account "${accountId}": the saved password file is damaged; enter the password again`,
+        `${whose(accountId)}: the saved ${noun(accountId)} file is damaged; enter the ${noun(accountId)} again`,
       );
     return Buffer.from(b64, 'base64');
   }
@@ -112,7 +128,7 @@ export class FileBlobStore implements BlobStore {
     return names
       .filter((n) => n.endsWith('.secret'))
       .map((n) => n.slice(0, -'.secret'.length))
-      .filter((id) => Account.shape.id.safeParse(id).success)
+      .filter(isSecretId)
       .sort();
   }
 }
@@ -134,7 +150,9 @@ export class KeychainSecretSource implements SecretSource {
     if (!blob)
       throw new SecretError(
         SecretErrorCode.missing,
-        `account "${accountId}": no password saved in the keychain; enter it in the account settings`,
+        accountId === LLM_SECRET_ID
+          ? 'LLM endpoint: no API key saved in the keychain; enter it in the classifier settings'
+          : `account "${accountId}": no password saved in the keychain; enter it in the account settings`,
       );
     let out: string | { plain: string; reEncrypt: boolean };
     try {
@@ -143,14 +161,14 @@ export class KeychainSecretSource implements SecretSource {
       // The cipher's own error may say anything; the person needs to know what to do.
       throw new SecretError(
         SecretErrorCode.unreadable,
-        `account "${accountId}": the saved password cannot be decrypted (the system keyring may have been reset); enter it again`,
+        `${whose(accountId)}: the saved ${noun(accountId)} cannot be decrypted (the system keyring may have been reset); enter it again`,
       );
     }
     const plain = typeof out === 'string' ? out : out.plain;
     if (!plain)
       throw new SecretError(
         SecretErrorCode.missing,
-        `account "${accountId}": the saved password is empty; enter it in the account settings`,
+        `${whose(accountId)}: the saved ${noun(accountId)} is empty; enter it in the ${accountId === LLM_SECRET_ID ? 'classifier' : 'account'} settings`,
       );
     if (typeof out !== 'string' && out.reEncrypt) {
       try {
@@ -169,7 +187,10 @@ export class KeychainSecretSource implements SecretSource {
   async setPassword(accountId: string, password: string): Promise<void> {
     checkId(accountId);
     if (!password)
-      throw new SecretError(SecretErrorCode.empty, `account "${accountId}": the password is empty`);
+      throw new SecretError(
+        SecretErrorCode.empty,
+        `${whose(accountId)}: the ${noun(accountId)} is empty`,
+      );
     await this.blobs.write(accountId, await this.cipher.encrypt(password));
   }
 
@@ -195,7 +216,7 @@ export function refusingSecretSource(
   const fail = (accountId: string): never => {
     throw new SecretError(
       SecretErrorCode.refused,
-      `account "${accountId}": passwords cannot be kept safely on this system (${decision.reason}); use a ${decision.suggest} instead`,
+      `${whose(accountId)}: ${noun(accountId)}s cannot be kept safely on this system (${decision.reason}); use a ${decision.suggest} instead`,
     );
   };
   return {

@@ -6,7 +6,7 @@ import {
 } from '../../../shared/domain/config.js';
 import { validateRules } from '../../../shared/domain/regex-guard.js';
 import { AppSettings } from '../../../shared/domain/settings.js';
-import { parseConfig } from '../config/load-config.js';
+import { categoryNameProblems, parseConfig } from '../config/load-config.js';
 
 export type SettingsCheck =
   { ok: true; settings: AppSettings } | { ok: false; problems: ConfigProblem[] };
@@ -38,6 +38,7 @@ export function parseSettings(raw: unknown): SettingsCheck {
     if (r.category && !categories.has(r.category))
       problems.push({ path: `rules[${i}].category`, message: `no category named "${r.category}"` });
   });
+  problems.push(...categoryNameProblems(settings.categories));
   return problems.length ? { ok: false, problems } : { ok: true, settings };
 }
 
@@ -55,6 +56,7 @@ export function toSolonConfig(settings: AppSettings, dataDir: string): SolonConf
       rules: settings.rules,
       categories: settings.categories,
       engine: EngineSettings.parse(settings.engine),
+      llm: settings.llm,
     },
     'settings',
   );
