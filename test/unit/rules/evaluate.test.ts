@@ -239,6 +239,23 @@ describe('evaluateRules', () => {
     expect(d).toMatchObject({ category: 'Friends', actions: [], decided: true });
   });
 
+  it('a rule that only acts decides (the model is not asked), a `stop` alone included', () => {
+    for (const actions of [[{ type: 'flag' as const }], [{ type: 'stop' as const }]]) {
+      const d = evaluateRules([makeRule({ conditions: [fromAlice], actions })], makeMessage());
+      expect(d.decided).toBe(true);
+    }
+  });
+
+  it('a matching rule with no action and no category is recorded but decides nothing', () => {
+    const d = evaluateRules([makeRule({ id: 'draft', conditions: [fromAlice] })], makeMessage());
+    expect(d).toEqual({
+      matched: [{ id: 'draft', name: expect.any(String) as string }],
+      category: undefined,
+      actions: [],
+      decided: false,
+    });
+  });
+
   it('never matches a rule with no conditions (unvalidated input)', () => {
     const rule = { ...makeRule({ conditions: [fromAlice] }), conditions: [] };
     expect(evaluateRules([rule], makeMessage()).decided).toBe(false);
@@ -262,8 +279,8 @@ describe('evaluateRules', () => {
     const hit = makeMessage();
     const miss = makeMessage({ text: 'nothing here' });
     for (let i = 0; i < 3; i++) {
-      expect(evaluateRules(rules, hit).decided).toBe(true);
-      expect(evaluateRules(rules, miss).decided).toBe(false);
+      expect(evaluateRules(rules, hit).matched).toHaveLength(1);
+      expect(evaluateRules(rules, miss).matched).toHaveLength(0);
     }
   });
 });

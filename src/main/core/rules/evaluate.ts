@@ -10,7 +10,17 @@ export interface Decision {
   category: string | undefined;
   /** The matching rules' actions, concatenated in order (a `stop` is kept, for the record). */
   actions: Action[];
-  /** At least one rule matched: the LLM classifier is asked only when this is false. */
+  /**
+   * A matching rule did something about the message: set a category, or had any action
+   * (`stop` included). The LLM classifier is asked only when this is false.
+   *
+   * Why any action and not only a move: a user writes rules for mail they know, and a rule that
+   * flags or notifies is their decision about that message; letting a model add its own move
+   * on top would make the outcome depend on a guess the user did not ask for (and a model's
+   * move after a rule's move would become a copy). A rule with only `stop` is how a user keeps
+   * some mail from ever reaching the model. A matching rule with no action and no category did
+   * nothing (typically a rule still being written) and decides nothing.
+   */
   decided: boolean;
 }
 
@@ -222,15 +232,17 @@ export function evaluateRules(rules: readonly Rule[], m: MessageView): Decision 
   const matched: Decision['matched'] = [];
   const actions: Action[] = [];
   let category: string | undefined;
+  let decided = false;
   for (const rule of rules) {
     if (rule.enabled === false) continue;
     if (!ruleMatches(rule, fields)) continue;
     matched.push({ id: rule.id, name: rule.name });
     category ??= rule.category;
     actions.push(...rule.actions);
+    if (rule.category !== undefined || rule.actions.length > 0) decided = true;
     // The whole rule's actions apply wherever `stop` sits in its list; stop only ends the
     // search for further rules (as Thunderbird's "stop filter execution" does).
     if (rule.actions.some((a) => a.type === 'stop')) break;
   }
-  return { matched, category, actions, decided: matched.length > 0 };
+  return { matched, category, actions, decided };
 }
