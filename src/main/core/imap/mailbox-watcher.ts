@@ -7,6 +7,7 @@ import { ConnectionLost, executePlans, type ExecOutcome } from '../actions/execu
 import { describePlan, emptyPlan, isEmptyPlan, type Plan } from '../classify/plan.js';
 import type { Classifier } from '../classify/pipeline.js';
 import type { InflightEntry, MailboxLedger } from '../ledger/mailbox-ledger.js';
+import type { FetchPlan } from '../mail/fetch-plan.js';
 import { buildMessageView, fetchQuery } from '../mail/parse.js';
 import { delay, type Clock, type Logger } from '../ports.js';
 import { backoffDelay } from './backoff.js';
@@ -34,6 +35,8 @@ export interface WatcherDeps {
   random?: () => number;
   /** Tests: force COPY + \Deleted + UID EXPUNGE. */
   noMove?: boolean;
+  /** What the classifier reads (fetchPlanFor(rules, categories)); default: everything. */
+  fetchPlan?: FetchPlan;
 }
 
 /**
@@ -55,6 +58,10 @@ export class MailboxWatcher {
   private dirty = false;
   /** Bytes received and when, as of the batch's start or the watchdog's last look. */
   private progress = { received: 0, at: 0 };
+  /** The batch is waiting on the classifier (the LLM), not on the server. */
+  private classifying = false;
+  /** Aborts when stop() is called: a slow classifier gives up at once. */
+  private readonly stopSignal = new AbortController();
   private readonly log: Logger;
   private onceResolve: (() => void) | undefined;
   /** Resolves when the first catch-up after start has finished (or the watcher stopped). */
@@ -83,6 +90,7 @@ export class MailboxWatcher {
   /** Finish the batch in hand (checkpoint flushed), log out, stop. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     this.wake.abort();
     await this.working?.catch(() => undefined);
     await this.session?.logout();
@@ -283,7 +291,7 @@ export class MailboxWatcher {
           if (this.working) {
             const received = session.client.stats().received;
             const now = this.d.clock.now();
-            if (received !== this.progress.received) {
+            if (received !== this.progress.received || this.classifying) {
               this.progress = { received, at: now };
             } else if (now - this.progress.at >= this.d.settings.probeTimeoutMs) {
               const f: Failure = {
@@ -451,9 +459,13 @@ export class MailboxWatcher {
     const client = this.session!.client;
     const ledger = this.d.ledger;
     const rows: FetchMessageObject[] = uids.length
-      ? await client.fetchAll(uidSet(uids), fetchQuery(this.d.settings.fetchPrefixBytes), {
-          uid: true,
-        })
+      ? await client.fetchAll(
+          uidSet(uids),
+          fetchQuery(this.d.settings.fetchPrefixBytes, this.d.fetchPlan),
+          {
+            uid: true,
+          },
+        )
       : [];
     if (!this.session?.usable) throw new ConnectionLost('FETCH');
     for (const r of rows)
@@ -462,40 +474,77 @@ export class MailboxWatcher {
     // FETCH (or since a failed attempt): nothing left to do for them, nor to retry.
     const fetched = new Set(rows.map((r) => r.uid));
     for (const uid of uids) if (!fetched.has(uid)) delete ledger.state.retry[String(uid)];
-    const entries: Omit<InflightEntry, 'attempts'>[] = [];
-    for (const row of rows.sort((a, b) => a.uid - b.uid)) {
-      const view = await buildMessageView(row, { parseTimeoutMs: this.d.settings.parseTimeoutMs });
-      const from = view.from
-        .map((a) => (a.name ? `${a.name} <${a.address}>` : a.address))
-        .join(', ');
-      const base = {
-        uid: row.uid,
-        messageId: view.messageId,
-        from,
-        subject: view.subject,
-        startedAt: this.d.clock.now(),
+    type Entry = Omit<InflightEntry, 'attempts'>;
+    const classified: Promise<Entry>[] = [];
+    // Classification may wait on the LLM, seconds per message: that is not the server being
+    // silent, so the batch watchdog does not count it (see `classifying`). All of the batch is
+    // handed to the classifier at once; the categorizer's limiter decides how many requests are
+    // in flight, so maxConcurrent > 1 helps within one mailbox too.
+    this.classifying = true;
+    let cut = false;
+    try {
+      for (const row of rows.sort((a, b) => a.uid - b.uid)) {
+        const view = await buildMessageView(row, {
+          parseTimeoutMs: this.d.settings.parseTimeoutMs,
+        });
+        const from = view.from
+          .map((a) => (a.name ? `${a.name} <${a.address}>` : a.address))
+          .join(', ');
+        const base = {
+          uid: row.uid,
+          messageId: view.messageId,
+          from,
+          subject: view.subject,
+          startedAt: this.d.clock.now(),
+        };
+        if (view.parseError) {
+          classified.push(
+            Promise.resolve({
+              ...base,
+              rules: [],
+              plan: emptyPlan(),
+              error: `could not parse: ${view.parseError}`,
+            }),
+          );
+          continue;
+        }
+        classified.push(
+          (async (): Promise<Entry> => {
+            try {
+              const c = await this.d.classify(view, this.stopSignal.signal);
+              if (c.aborted) cut = true;
+              return {
+                ...base,
+                rules: c.rules,
+                category: c.category,
+                ...(c.note !== undefined ? { note: c.note } : {}),
+                plan: c.plan,
+              };
+            } catch (err) {
+              return {
+                ...base,
+                rules: [],
+                plan: emptyPlan(),
+                error: `classification failed: ${(err as Error).message}`,
+              };
+            }
+          })(),
+        );
+      }
+    } finally {
+      // Parsing never throws, but the promises must settle before we leave, come what may.
+      await Promise.allSettled(classified);
+      this.classifying = false;
+      // The server owes us nothing for the time we spent thinking: its clock starts now.
+      this.progress = {
+        received: this.session?.client.stats().received ?? 0,
+        at: this.d.clock.now(),
       };
-      if (view.parseError) {
-        entries.push({
-          ...base,
-          rules: [],
-          plan: emptyPlan(),
-          error: `could not parse: ${view.parseError}`,
-        });
-        continue;
-      }
-      try {
-        const c = await this.d.classify(view);
-        entries.push({ ...base, rules: c.rules, category: c.category, plan: c.plan });
-      } catch (err) {
-        entries.push({
-          ...base,
-          rules: [],
-          plan: emptyPlan(),
-          error: `classification failed: ${(err as Error).message}`,
-        });
-      }
     }
+    const entries = await Promise.all(classified);
+    // Stopping cut the classifier short: abandon the batch (nothing acted on, nothing logged);
+    // it is re-run at the next start, and the decisions already made are remembered then.
+    if (cut) throw new ConnectionLost('classification (stopping)');
     if (this.d.dryRun) {
       await this.d.record(
         entries.map((e) =>
@@ -659,6 +708,7 @@ export class MailboxWatcher {
       actions: describePlan(toPlan(e.plan)),
       result,
       error,
+      ...(e.note !== undefined ? { note: e.note } : {}),
       undo,
       ...(recovered ? { recovered } : {}),
     };

@@ -32,6 +32,8 @@ export const InflightEntry = z.object({
   subject: z.string(),
   rules: z.array(z.object({ id: z.string(), name: z.string() })),
   category: z.string().optional(),
+  /** What the classifier said (or why it could not), kept for the activity entry after a restart. */
+  note: z.string().optional(),
   plan: PlanRecord,
   /** Set when the message could not be handled before acting (e.g. it could not be parsed). */
   error: z.string().optional(),
