@@ -46,7 +46,13 @@ function full(): AppSettingsInput {
     notifications: { enabled: true, connectionLost: false, ruleNotify: true },
     startAtLogin: true,
     engine: { idleRefreshMs: 120_000, batchSize: 50 },
-    llm: { enabled: false },
+    llm: {
+      enabled: true,
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      model: 'qwen2.5:3b',
+      apiKey: { keychain: true },
+      timeoutMs: 30_000,
+    },
   };
 }
 
