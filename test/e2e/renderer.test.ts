@@ -59,14 +59,14 @@ describe.skipIf(chromiumMissing)(
         await page.getByRole('button', { name: 'Check now' }).isEnabled({ timeout: DEADLINE }),
       ).toBe(true);
       expect(
-        await page.getByRole('button', { name: 'Pause' }).isEnabled({ timeout: DEADLINE }),
+        await card.getByRole('button', { name: 'Pause' }).isEnabled({ timeout: DEADLINE }),
       ).toBe(true);
       await h.screenshots('status');
 
       // Pause and Resume go through engine.pause / engine.resume; the state follows live.
-      await page.getByRole('button', { name: 'Pause' }).click();
+      await card.getByRole('button', { name: 'Pause' }).click();
       await poll(() => textOf(card.getByTestId('account-state'))).toBe('Paused');
-      await page.getByRole('button', { name: 'Resume' }).click();
+      await card.getByRole('button', { name: 'Resume' }).click();
       await poll(() => textOf(card.getByTestId('account-state'))).toBe('Watching');
     });
 

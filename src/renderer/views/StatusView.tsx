@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AccountStatus } from '../../shared/domain/status';
 import { errorText, formatSince, formatTime } from '../format';
+import { classifierLine, isPaused, retryIn } from '../status/account-controls';
+import './status.css';
 
 const stateLabel: Record<AccountStatus['state'], string> = {
   stopped: 'Stopped',
@@ -13,28 +15,56 @@ const stateLabel: Record<AccountStatus['state'], string> = {
   suspended: 'Paused',
 };
 
-function AccountCard({ a }: { a: AccountStatus }) {
+type Run = (key: string, what: () => Promise<void>) => void;
+
+/** "5 s ago" and "in 12 s" stay true without a status event: re-render every few seconds. */
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
+
+function AccountCard({
+  a,
+  now,
+  error,
+  run,
+}: {
+  a: AccountStatus;
+  now: number;
+  error: string | undefined;
+  run: Run;
+}) {
+  const accountId = a.accountId;
+  const classifier = classifierLine(a.classifier);
   return (
-    <article className="card" aria-label={`Account ${a.accountId}`} data-account={a.accountId}>
+    <article className="card" aria-label={`Account ${accountId}`} data-account={accountId}>
       <header className="card-head">
-        <h2>{a.accountId}</h2>
+        <h2>{accountId}</h2>
         <span className={`badge state-${a.state}`} data-testid="account-state">
           {stateLabel[a.state]}
         </span>
       </header>
       <dl className="facts">
         <dt>Reason</dt>
-        <dd>{a.reason || '—'}</dd>
+        <dd data-testid="reason">{a.reason || '—'}</dd>
         <dt>Since</dt>
         <dd>
           <time dateTime={new Date(a.since).toISOString()} title={formatTime(a.since)}>
-            {formatSince(a.since)}
+            {formatSince(a.since, now)}
           </time>
         </dd>
         {a.nextRetryAt !== undefined && (
           <>
             <dt>Next retry</dt>
-            <dd>{formatTime(a.nextRetryAt)}</dd>
+            <dd>
+              <time dateTime={new Date(a.nextRetryAt).toISOString()}>
+                {retryIn(a.nextRetryAt, now)}
+              </time>
+            </dd>
           </>
         )}
         <dt>Last message</dt>
@@ -56,14 +86,65 @@ function AccountCard({ a }: { a: AccountStatus }) {
           </>
         )}
       </dl>
+      {classifier && (
+        // The model is not the connection: a calm line of its own, never the state badge.
+        <p className={`classifier classifier-${classifier.tone}`} data-testid="classifier">
+          {classifier.text}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="field-error">
+          {error}
+        </p>
+      )}
+      <div className="card-actions" role="group" aria-label={`Controls for ${accountId}`}>
+        <button
+          type="button"
+          disabled={isPaused(a)}
+          onClick={() => run(accountId, () => window.solon.engine.checkNow({ accountId }))}
+        >
+          Check now
+        </button>
+        <button
+          type="button"
+          onClick={() => run(accountId, () => window.solon.engine.reconnect({ accountId }))}
+        >
+          Reconnect now
+        </button>
+        {isPaused(a) ? (
+          <button
+            type="button"
+            onClick={() => run(accountId, () => window.solon.engine.resume({ accountId }))}
+          >
+            Resume
+          </button>
+        ) : (
+          <button
+            type="button"
+            onClick={() => run(accountId, () => window.solon.engine.pause({ accountId }))}
+          >
+            Pause
+          </button>
+        )}
+      </div>
     </article>
   );
 }
 
+const ALL = '*';
+
 export function StatusView() {
   const [accounts, setAccounts] = useState<AccountStatus[] | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  /**
+   * Controls waiting for an answer: `*` for the all-accounts ones, else an account id. A second
+   * press meanwhile is ignored rather than the button disabled: Pause turns into Resume in
+   * place, and a disabled button would drop the keyboard focus.
+   */
+  const busy = useRef(new Set<string>());
+  /** The last failed control, per account (or `*`), shown where it was pressed. */
+  const [failed, setFailed] = useState<ReadonlyMap<string, string>>(new Map());
+  const now = useNow(5000);
 
   useEffect(() => {
     let live = true;
@@ -84,52 +165,47 @@ export function StatusView() {
     };
   }, []);
 
-  const run = useCallback(async (what: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await what();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+  const run = useCallback<Run>((key, what) => {
+    if (busy.current.has(key)) return;
+    busy.current.add(key);
+    setFailed((m) => {
+      const next = new Map(m);
+      next.delete(key);
+      return next;
+    });
+    void what()
+      .catch((e: unknown) => setFailed((m) => new Map(m).set(key, errorText(e))))
+      .finally(() => busy.current.delete(key));
   }, []);
 
-  const paused =
-    accounts !== undefined && accounts.length > 0 && accounts.every((a) => a.state === 'suspended');
+  const allPaused = accounts !== undefined && accounts.length > 0 && accounts.every(isPaused);
+  const globalError = failed.get(ALL);
 
   return (
     <section aria-label="Account status">
-      <div className="toolbar">
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() => void run(() => window.solon.engine.checkNow())}
-        >
-          Check now
-        </button>
-        {paused ? (
+      {accounts !== undefined && accounts.length > 0 && (
+        <div className="toolbar" role="group" aria-label="All accounts">
           <button
             type="button"
-            disabled={busy}
-            onClick={() => void run(() => window.solon.engine.resume())}
+            disabled={allPaused}
+            onClick={() => run(ALL, () => window.solon.engine.checkNow())}
           >
-            Resume
+            Check all now
           </button>
-        ) : (
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => void run(() => window.solon.engine.pause())}
-          >
-            Pause
-          </button>
-        )}
-      </div>
-      {error && (
+          {allPaused ? (
+            <button type="button" onClick={() => run(ALL, () => window.solon.engine.resume())}>
+              Resume all
+            </button>
+          ) : (
+            <button type="button" onClick={() => run(ALL, () => window.solon.engine.pause())}>
+              Pause all
+            </button>
+          )}
+        </div>
+      )}
+      {(error ?? globalError) && (
         <p role="alert" className="banner error">
-          {error}
+          {error ?? globalError}
         </p>
       )}
       {accounts === undefined && !error && <p className="muted">Loading…</p>}
@@ -143,7 +219,13 @@ export function StatusView() {
       )}
       <div className="cards">
         {accounts?.map((a) => (
-          <AccountCard key={a.accountId} a={a} />
+          <AccountCard
+            key={a.accountId}
+            a={a}
+            now={now}
+            error={failed.get(a.accountId)}
+            run={run}
+          />
         ))}
       </div>
     </section>
