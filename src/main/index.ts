@@ -16,6 +16,7 @@ import { createAppHost, type AppHost } from './core/app-host.js';
 import { loadConfig } from './core/config/load-config.js';
 import { createHandlers, subscribe } from './core/handlers.js';
 import { createFileLogger } from './core/log/file-logger.js';
+import { createLlmWindow } from './core/llm-window.js';
 import { broadcast, registerAppIpc, trustedFrame } from './ipc.js';
 import { createNotificationPolicy, type Notification } from './notification-policy.js';
 import { show } from './notifications.js';
@@ -292,6 +293,11 @@ async function main(): Promise<void> {
           return { path, contents: await readFile(path, 'utf8') };
         },
       },
+      llm: createLlmWindow({
+        settings: () => settings.get().llm,
+        secrets,
+        saveApiKeySource: (apiKey) => settings.update({ llm: { apiKey } }),
+      }),
       openDataFolder: async () => {
         const failed = await shell.openPath(dataDir);
         if (failed) throw new Error(failed);

@@ -22,6 +22,7 @@ import {
   type RendererHarness,
 } from '../helpers/renderer-harness.js';
 import { demoFolders, demoRules } from '../helpers/solon-config.js';
+import { startLlmServer, type LlmServer } from '../helpers/llm-server.js';
 
 const RITA = { user: 'rita', password: 'rita-pw' };
 const SAM = { user: 'sam', password: 'sam-pw' };
@@ -53,6 +54,7 @@ describe.skipIf(chromiumMissing)(
     let dovecot: Dovecot;
     let h: RendererHarness;
     let tmp: string;
+    let llm: LlmServer;
     const corpus = distinctById(spamAssassinMessages({ groups: ['easy-ham-1'], limit: 600 }));
 
     const stateOf = (id: string): AccountStatus['state'] | undefined =>
@@ -89,9 +91,11 @@ describe.skipIf(chromiumMissing)(
       for (const u of [RITA, SAM])
         for (const f of demoFolders()) await dovecot.createMailbox(u.user, f);
       h = await startRendererHarness({ dovecot, ...RITA });
+      llm = await startLlmServer();
     }, 90_000);
 
     afterAll(async () => {
+      await llm?.close();
       await h?.stop();
       await dovecot?.stop();
       if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -226,7 +230,7 @@ describe.skipIf(chromiumMissing)(
       );
     });
 
-    it('edits the model endpoint with errors at the field, and says calmly what is not here', async () => {
+    it('edits the model endpoint with errors at the field, tests it against a real server, keeps the key in the keychain', async () => {
       const { page } = h;
       await page.goto(h.url('settings'));
       const url = page.getByLabel('Endpoint URL', { exact: true });
@@ -265,12 +269,24 @@ describe.skipIf(chromiumMissing)(
       await page.getByRole('switch', { name: 'Use a language model for categories' }).click();
       await poll(() => h.settings.get().llm.enabled).toBe(true);
 
-      // This harness wires no model: the test and the key say so, without an error.
+      // Test endpoint tries the unsaved URL against a real (scripted) OpenAI-compatible server.
+      await url.fill(llm.baseUrl);
+      await page.getByLabel('Model', { exact: true }).fill(''); // the server's own model
       await page.getByRole('button', { name: 'Test endpoint' }).click();
-      await shown(page.getByText('Testing the endpoint is not available here'));
+      await shown(page.getByText(/The endpoint answered in \d+ ms and lists one model\./));
+      await shown(page.getByRole('list', { name: 'Models on the server' }).getByText('test-model'));
+      expect(llm.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/models' });
+      expect(llm.requests.at(-1)?.headers.authorization).toBeUndefined();
+
+      // The key goes to the keychain (never the settings file) and is sent from then on.
       await page.getByLabel('API key', { exact: true }).fill('sk-test');
       await page.getByRole('button', { name: 'Save key' }).click();
-      await shown(page.getByText('Keys cannot be saved here'));
+      await shown(page.getByText('The key is saved.'));
+      expect(h.settings.get().llm.apiKey).toEqual({ keychain: true });
+      expect(JSON.stringify(h.settings.get())).not.toContain('sk-test');
+      await page.getByRole('button', { name: 'Test endpoint' }).click();
+      await poll(() => llm.requests.filter((r) => r.path === '/v1/models').length).toBe(2);
+      expect(llm.requests.at(-1)?.headers.authorization).toBe('Bearer sk-test');
       expect(await page.getByRole('alert').count()).toBe(0);
 
       // Data: the folder from app.info.

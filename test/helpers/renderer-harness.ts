@@ -23,6 +23,7 @@ import { build } from 'vite';
 import Conf from 'conf';
 import { createAppHost, type AppHost } from '../../src/main/core/app-host.js';
 import { createHandlers, dispatch, subscribe } from '../../src/main/core/handlers.js';
+import { createLlmWindow } from '../../src/main/core/llm-window.js';
 import type { Engine } from '../../src/main/core/engine.js';
 import {
   FileBlobStore,
@@ -208,6 +209,11 @@ export async function startRendererHarness(opts: {
       }),
       openExternal: () => Promise.resolve(),
       openDataFolder: () => Promise.resolve(),
+      llm: createLlmWindow({
+        settings: () => settings.get().llm,
+        secrets,
+        saveApiKeySource: (apiKey) => settings.update({ llm: { apiKey } }),
+      }),
       // Stand-ins for the native dialogs: export writes here, import reads `importFrom`.
       files: {
         async saveAs(name, contents) {
