@@ -133,14 +133,24 @@ describe.skipIf(chromiumMissing)(
       await page.goto(h.url('accounts'));
       await poll(() => textOf(page.getByRole('heading', { level: 1 }))).toBe('Accounts');
       await h.screenshots('accounts');
+      // Focus on the heading, where arriving from another screen puts it: Tab goes on into the
+      // screen, Shift+Tab back out to the sections.
+      await page.getByRole('heading', { level: 1 }).focus();
       await page.keyboard.press('Tab');
       await poll(() =>
-        page.getByRole('link', { name: 'Status' }).evaluate((el) => el === document.activeElement),
+        page
+          .getByRole('button', { name: 'Add account' })
+          .evaluate((el) => el === document.activeElement),
       ).toBe(true);
-      await page.keyboard.press('Tab');
+      await page.keyboard.press('Shift+Tab');
+      await poll(() =>
+        page
+          .getByRole('link', { name: 'Settings' })
+          .evaluate((el) => el === document.activeElement),
+      ).toBe(true);
       await page.keyboard.press('Enter');
-      await page.waitForURL(/#\/activity$/, { timeout: DEADLINE });
-      await poll(() => textOf(page.getByRole('heading', { level: 1 }))).toBe('Activity');
+      await page.waitForURL(/#\/settings$/, { timeout: DEADLINE });
+      await poll(() => textOf(page.getByRole('heading', { level: 1 }))).toBe('Settings');
       expect(h.pageErrors).toEqual([]);
     });
   },
