@@ -1,10 +1,11 @@
 import type { ActivityEntry } from '../../shared/domain/activity.js';
 import type { SolonConfig } from '../../shared/domain/config.js';
-import type { AccountStatus } from '../../shared/domain/status.js';
+import type { AccountStatus, ClassifierHealth } from '../../shared/domain/status.js';
 import { ActivityLog } from './activity/activity-log.js';
 import { undoEntry } from './actions/undo.js';
+import { createLlmCategorizer, type LlmCategorizer } from './classify/llm/index.js';
 import { createClassifier, type Categorizer } from './classify/pipeline.js';
-import { resolvePassword } from './config/password.js';
+import { resolveLlmApiKey, resolvePassword } from './config/password.js';
 import { AccountSupervisor } from './imap/account-supervisor.js';
 import { MailboxWatcher } from './imap/mailbox-watcher.js';
 import { ledgerFile, MailboxLedger } from './ledger/mailbox-ledger.js';
@@ -19,8 +20,13 @@ export interface EngineDeps {
   log?: Logger;
   /** Keychain passwords (desktop app). Headless uses password commands and env variables. */
   keychain?: SecretSource;
-  /** The LLM seam: asked for a category when no rule decided. */
+  /**
+   * The LLM seam: asked for a category when no rule decided. Given, it is used as is; absent,
+   * the engine builds the LLM categorizer when `config.llm.enabled` and there are categories.
+   */
   categorize?: Categorizer;
+  /** Tests: the fetch the LLM categorizer uses (default: the global fetch). */
+  fetch?: typeof fetch;
   /** Decide and report, change nothing: no IMAP writes, no checkpoint, no activity file. */
   dryRun?: boolean;
   /** Catch up once per mailbox, then stop. */
@@ -66,15 +72,63 @@ export function createEngine(deps: EngineDeps): Engine {
   const suspended = new Set<string>();
   /** The supervisors meant: all of them, or the named account's. */
   const chosen = (accountId: string | undefined): AccountSupervisor[] =>
-    accountId === undefined
-      ? supervisors
-      : supervisors.filter((s) => s.account.id === accountId);
+    accountId === undefined ? supervisors : supervisors.filter((s) => s.account.id === accountId);
   let unlock: (() => Promise<void>) | undefined;
 
+  const llm = buildLlm();
+  const classifierHealth = (): ClassifierHealth | undefined => llm?.health();
+  /** An account's status, with the classifier's health beside the connection's (never mixed in). */
+  const statusOf = (sv: AccountSupervisor): AccountStatus => {
+    const h = classifierHealth();
+    return h ? { ...sv.status(), classifier: h } : sv.status();
+  };
+
   const emitStatus = (): void => {
-    const s = supervisors.map((sv) => sv.status());
+    const s = supervisors.map(statusOf);
     for (const fn of statusListeners) fn(s);
   };
+
+  /**
+   * One LLM categorizer for the whole engine (one limiter and one breaker for the one local
+   * server, shared by every account), with its decisions kept in the data folder. A dry run
+   * keeps them in memory only: it writes nothing.
+   */
+  function buildLlm():
+    { categorize: Categorizer; health(): ClassifierHealth; flush(): Promise<void> } | undefined {
+    const cfg = deps.config.llm;
+    if (deps.categorize || !cfg?.enabled) return undefined;
+    if (deps.config.categories.length === 0) {
+      const off: ClassifierHealth = {
+        state: 'off',
+        reason: 'no categories to choose from',
+        since: clock.now(),
+      };
+      return {
+        categorize: () => Promise.resolve({}),
+        health: () => off,
+        flush: () => Promise.resolve(),
+      };
+    }
+    const source = cfg.apiKey;
+    const c: LlmCategorizer = createLlmCategorizer({
+      settings: cfg,
+      apiKey: source ? () => resolveLlmApiKey(source, deps.keychain, deps.env) : undefined,
+      cacheFile: deps.dryRun ? undefined : join(deps.dataDir, 'llm', 'decisions.json'),
+      log,
+      clock,
+      fetch: deps.fetch,
+      onHealth: (h) => {
+        log.info('classifier health', { state: h.state, reason: h.reason });
+        // Listeners are told from inside a classification; never let one throw into it.
+        try {
+          emitStatus();
+        } catch (err) {
+          log.warn('status listener failed', { err: String(err) });
+        }
+      },
+    });
+    return { categorize: c, health: () => c.health(), flush: () => c.flush() };
+  }
 
   async function build(): Promise<void> {
     for (const account of deps.config.accounts) {
@@ -104,7 +158,7 @@ export function createEngine(deps: EngineDeps): Engine {
               rules: deps.config.rules,
               categories: deps.config.categories,
               mailbox,
-              categorize: deps.categorize,
+              categorize: deps.categorize ?? llm?.categorize,
             }),
             record: async (entries) => {
               if (!deps.dryRun) await activityLog.append(entries);
@@ -167,6 +221,7 @@ export function createEngine(deps: EngineDeps): Engine {
       running = false;
       clock.clearTimeout(jumpTimer);
       await Promise.all(supervisors.map((s) => s.stop()));
+      await llm?.flush();
       await unlock?.();
       unlock = undefined;
       emitStatus();
@@ -189,7 +244,7 @@ export function createEngine(deps: EngineDeps): Engine {
     checkNow(accountId) {
       for (const s of chosen(accountId)) s.checkNow();
     },
-    status: () => supervisors.map((s) => s.status()),
+    status: () => supervisors.map(statusOf),
     onStatus(fn) {
       statusListeners.add(fn);
       return () => statusListeners.delete(fn);
