@@ -249,6 +249,7 @@ async function main(): Promise<void> {
         )
           host.controls.resume('password changed', id);
       },
+      forgetPassword: (id) => secrets.deletePassword(id),
       tools: {
         account: (id) => host?.account(id),
         password: (account) => (host as AppHost).password(account),

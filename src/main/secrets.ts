@@ -75,6 +75,7 @@ export async function openKeychain(opts: { dir?: string; log?: Logger } = {}): P
   status: KeychainStatus;
   source: SecretSource & {
     setPassword(accountId: string, password: string): Promise<void>;
+    deletePassword(accountId: string): Promise<void>;
   };
 }> {
   const log = opts.log ?? silentLogger;

@@ -232,6 +232,8 @@ describe.skipIf(chromiumMissing)(
       await dialog.getByRole('button', { name: 'Remove account' }).click();
       await shown(page.getByRole('heading', { name: 'Welcome to Solon' }));
       expect(h.settings.get().accounts).toEqual([]);
+      // Its password left the keychain with it.
+      await poll(() => h.secrets.hasPassword(id)).toBe(false);
       await poll(() => Promise.resolve(h.engine()?.status() ?? [])).toEqual([]);
       expect(h.pageErrors).toEqual([]);
     });

@@ -192,6 +192,7 @@ export async function startRendererHarness(opts: {
         )
           host.controls.resume('password changed', id);
       },
+      forgetPassword: (id) => secrets.deletePassword(id),
       tools: {
         account: (id) => host.account(id),
         password: (account) => host.password(account),

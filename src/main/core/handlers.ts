@@ -61,6 +61,8 @@ export interface HandlerDeps {
   };
   /** Keep a password in the keychain (desktop only). */
   setPassword?: (accountId: string, password: string) => Promise<void>;
+  /** Delete a password from the keychain: called for each account removed from the settings. */
+  forgetPassword?: (accountId: string) => Promise<void>;
   /** Version, platform and secrets backend, for the About view and the plain-text warning. */
   appInfo: () => AppInfo | Promise<AppInfo>;
   /** Opens a URL in the user's browser (shell.openExternal); called only with http(s) URLs. */
@@ -194,9 +196,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return r.ok ? { ok: true, errors: [] } : { ok: false, errors: r.errors };
     }),
     'settings.get': answer(() => needSettings().get()),
-    'settings.update': answer((patch) => {
+    'settings.update': async (patch) => {
+      const store = needSettings();
+      const before = store.get().accounts;
+      let next: AppSettings;
       try {
-        return needSettings().update(patch);
+        next = store.update(patch);
       } catch (err) {
         const problems = (err as { problems?: { path: string; message: string }[] }).problems;
         if (problems?.length) {
@@ -209,7 +214,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         }
         throw err;
       }
-    }),
+      // A removed account's password leaves the keychain with it. Saved first, so a keychain
+      // failure loses nothing the user asked for; it is logged, not thrown.
+      for (const gone of before)
+        if (!next.accounts.some((a) => a.id === gone.id) && 'keychain' in gone.password)
+          await deps.forgetPassword?.(gone.id).catch((err: unknown) =>
+            toolLog().warn("could not delete a removed account's password", {
+              account: gone.id,
+              err: String(err),
+            }),
+          );
+      return next;
+    },
     'accounts.setPassword': async ({ accountId, password }) => {
       if (!deps.setPassword)
         throw new HandlerError(

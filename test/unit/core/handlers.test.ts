@@ -407,6 +407,33 @@ describe('settings and password channels', () => {
     expect(unknownKey.ok ? undefined : unknownKey.error.code).toBe(ErrorCode.INVALID_ARGS);
   });
 
+  it("settings.update deletes a removed keychain account's password, after saving", async () => {
+    const keychainAccount = (id: string) => ({
+      id,
+      host: 'imap.example.org',
+      tls: 'implicit' as const,
+      insecureSkipVerify: false,
+      user: id,
+      password: id === 'cmd' ? { command: 'pass show x' } : { keychain: true as const },
+      mailboxes: ['INBOX'],
+    });
+    let doc = { ...settingsDoc, accounts: ['work', 'home', 'cmd'].map(keychainAccount) };
+    const forgotten: string[] = [];
+    const { handlers } = setup({
+      settings: {
+        get: () => doc,
+        update: (patch) => (doc = { ...doc, ...patch } as typeof doc),
+      },
+      forgetPassword: (id) => Promise.resolve(void forgotten.push(id)),
+    });
+    const wire = await dispatch(handlers, 'settings.update', {
+      accounts: [keychainAccount('work')],
+    });
+    expect(wire.ok).toBe(true);
+    // home's secret goes; cmd kept none (its password comes from a command).
+    expect(forgotten).toEqual(['home']);
+  });
+
   it('accounts.setPassword hands the password to the keychain and answers nothing back', async () => {
     const kept: [string, string][] = [];
     const { handlers } = setup({

@@ -212,7 +212,10 @@ export class KeychainSecretSource implements SecretSource {
  */
 export function refusingSecretSource(
   decision: Extract<SecretStorageDecision, { ok: false }>,
-): SecretSource & { setPassword(accountId: string, password: string): Promise<void> } {
+): SecretSource & {
+  setPassword(accountId: string, password: string): Promise<void>;
+  deletePassword(accountId: string): Promise<void>;
+} {
   const fail = (accountId: string): never => {
     throw new SecretError(
       SecretErrorCode.refused,
@@ -222,5 +225,7 @@ export function refusingSecretSource(
   return {
     password: (accountId) => Promise.resolve().then(() => fail(accountId)),
     setPassword: (accountId) => Promise.resolve().then(() => fail(accountId)),
+    // Nothing was ever kept, so there is nothing to delete.
+    deletePassword: () => Promise.resolve(),
   };
 }
