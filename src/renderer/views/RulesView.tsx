@@ -1,107 +1,55 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { RuleProblem } from '../../shared/contract';
+import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Rule } from '../../shared/domain/rule';
 import { errorText } from '../format';
+import { RuleEditor } from '../rules/RuleEditor';
+import {
+  describeActions,
+  describeCondition,
+  duplicateRule,
+  fromRule,
+  insertAt,
+  moveItem,
+  newRuleDraft,
+  type RuleDraft,
+} from '../rules/draft';
+import '../rules/rules.css';
 
-function describeCondition(c: Rule['conditions'][number]): string {
-  const parts = c as {
-    field: string;
-    op: string;
-    value?: unknown;
-    header?: string;
-    negate?: boolean;
-  };
-  const field = parts.field === 'header' && parts.header ? `header ${parts.header}` : parts.field;
-  const v = parts.value;
-  const value = typeof v === 'string' || typeof v === 'number' ? ` “${v}”` : '';
-  return `${parts.negate ? 'not ' : ''}${field} ${parts.op}${value}`;
+interface Loaded {
+  rules: Rule[];
+  categories: string[];
+  accounts: string[];
 }
 
-function describeAction(a: Rule['actions'][number]): string {
-  const { type, ...rest } = a as { type: string } & Record<string, unknown>;
-  const arg = Object.values(rest).filter((v) => typeof v === 'string' || typeof v === 'number');
-  return arg.length ? `${type} ${arg.join(' ')}` : type;
-}
-
-/** Checks a regular expression the way saving a rule would (rules.validate), error at the field. */
-function RegexCheck() {
-  const id = useId();
-  const [value, setValue] = useState('');
-  const [result, setResult] = useState<{ ok: boolean; message: string } | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  async function check(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const r = await window.solon.rules.validate({
-        rules: [
-          {
-            id: 'regex-check',
-            name: 'Regex check',
-            conditions: [{ field: 'subject', op: 'matches', value }],
-            actions: [{ type: 'flag' }],
-          },
-        ],
-      });
-      const problem: RuleProblem | undefined =
-        r.errors.find((p) => p.path.includes('conditions')) ?? r.errors[0];
-      setResult(
-        r.ok
-          ? { ok: true, message: 'This pattern can be used in a rule.' }
-          : { ok: false, message: problem?.message ?? 'Not valid' },
-      );
-    } catch (err) {
-      setResult({ ok: false, message: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const invalid = result !== undefined && !result.ok;
-  return (
-    <form className="regex-check" onSubmit={(e) => void check(e)} aria-label="Check a regex">
-      <h2>Check a regex</h2>
-      <label htmlFor={`${id}-input`}>Pattern</label>
-      <div className="row">
-        <input
-          id={`${id}-input`}
-          type="text"
-          spellCheck={false}
-          autoComplete="off"
-          value={value}
-          aria-invalid={invalid}
-          aria-describedby={result ? `${id}-msg` : undefined}
-          onChange={(e) => {
-            setValue(e.target.value);
-            setResult(undefined);
-          }}
-        />
-        <button type="submit" disabled={busy || value === ''}>
-          Check
-        </button>
-      </div>
-      {result && (
-        <p
-          id={`${id}-msg`}
-          role={result.ok ? 'status' : 'alert'}
-          className={result.ok ? 'field-ok' : 'field-error'}
-        >
-          {result.message}
-        </p>
-      )}
-    </form>
-  );
-}
-
+/**
+ * The rules, in the order they run: turn one on or off, reorder (drag, the arrow buttons, or
+ * Alt+↑/↓ on a row), duplicate, delete with undo, and the editor for a new or existing rule.
+ * Every change of the list is saved at once (settings.update), like a settings pane.
+ */
 export function RulesView() {
-  const [rules, setRules] = useState<Rule[] | undefined>();
+  const [data, setData] = useState<Loaded | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [editing, setEditing] = useState<
+    { draft: RuleDraft; index: number | undefined; n: number } | undefined
+  >();
+  const [deleted, setDeleted] = useState<{ rule: Rule; index: number } | undefined>();
+  const [announce, setAnnounce] = useState('');
+  const [saveError, setSaveError] = useState<string | undefined>();
+  const [drag, setDrag] = useState<{ from: number; to: number | undefined } | undefined>();
+  const [returnFocus, setReturnFocus] = useState<string | undefined>();
+  const list = useRef<HTMLOListElement>(null);
+  const undoButton = useRef<HTMLButtonElement>(null);
+  const focusAfter = useRef<HTMLElement | null>(null);
 
   useEffect(() => {
     let live = true;
-    window.solon.rules.get().then(
-      (r) => live && setRules(r),
+    window.solon.settings.get().then(
+      (s) =>
+        live &&
+        setData({
+          rules: s.rules,
+          categories: s.categories.map((c) => c.name),
+          accounts: s.accounts.map((a) => a.id),
+        }),
       (e: unknown) => live && setError(errorText(e)),
     );
     return () => {
@@ -109,37 +57,304 @@ export function RulesView() {
     };
   }, []);
 
-  return (
-    <section aria-label="Rules">
-      {error && (
+  // After a reorder React moves rows around, which can drop the focus: put it back.
+  useEffect(() => {
+    const el = focusAfter.current;
+    focusAfter.current = null;
+    if (el?.isConnected && document.activeElement !== el) el.focus();
+  });
+
+  // After a delete, keyboard users land on Undo, the one thing they may want next (the row
+  // that had the focus is gone).
+  useEffect(() => {
+    if (deleted) undoButton.current?.focus();
+  }, [deleted]);
+
+  useEffect(() => {
+    if (editing || returnFocus === undefined) return;
+    const target =
+      returnFocus === 'new'
+        ? document.querySelector<HTMLElement>('[data-action="new"]')
+        : list.current?.querySelector<HTMLElement>(
+            `[data-rule="${CSS.escape(returnFocus)}"] [data-action="edit"]`,
+          );
+    target?.focus();
+    setReturnFocus(undefined);
+  }, [editing, returnFocus]);
+
+  if (error) {
+    return (
+      <section className="editor-view rules-view" aria-label="Rules">
         <p role="alert" className="banner error">
-          {error}
+          Could not load the rules: {error}
+        </p>
+      </section>
+    );
+  }
+  if (!data) {
+    return (
+      <section className="editor-view rules-view" aria-label="Rules">
+        <p className="muted">Loading…</p>
+      </section>
+    );
+  }
+  const { rules } = data;
+
+  /** Save a new list at once; on failure the old one comes back with the reason. */
+  async function commit(next: Rule[], message: string): Promise<boolean> {
+    const before = rules;
+    setData((d) => d && { ...d, rules: next });
+    setSaveError(undefined);
+    try {
+      const saved = await window.solon.settings.update({ rules: next });
+      setData((d) => d && { ...d, rules: saved.rules });
+      setAnnounce(message);
+      return true;
+    } catch (e) {
+      setData((d) => d && { ...d, rules: before });
+      setSaveError(`Not saved: ${errorText(e)}`);
+      return false;
+    }
+  }
+
+  function move(from: number, to: number): void {
+    const rule = rules[from];
+    if (!rule || to < 0 || to >= rules.length || to === from) return;
+    if (document.activeElement instanceof HTMLElement) focusAfter.current = document.activeElement;
+    void commit(
+      moveItem(rules, from, to),
+      `Moved “${rule.name}” to position ${to + 1} of ${rules.length}.`,
+    );
+  }
+
+  function remove(index: number): void {
+    const rule = rules[index];
+    if (!rule) return;
+    void commit(
+      rules.filter((_, i) => i !== index),
+      `Deleted “${rule.name}”.`,
+    ).then((ok) => {
+      if (!ok) return;
+      setDeleted({ rule, index });
+    });
+  }
+
+  function undoDelete(): void {
+    if (!deleted) return;
+    const { rule, index } = deleted;
+    setDeleted(undefined);
+    void commit(insertAt(rules, index, rule), `Restored “${rule.name}”.`).then(
+      (ok) => ok && setReturnFocus(rule.id),
+    );
+  }
+
+  function onRowKey(e: KeyboardEvent<HTMLLIElement>, i: number): void {
+    if (!e.altKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+    e.preventDefault();
+    move(i, e.key === 'ArrowUp' ? i - 1 : i + 1);
+  }
+
+  function onDragOver(e: DragEvent<HTMLLIElement>, i: number): void {
+    if (!drag) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    const box = e.currentTarget.getBoundingClientRect();
+    const to = e.clientY > box.top + box.height / 2 ? i + 1 : i;
+    if (to !== drag.to) setDrag({ ...drag, to });
+  }
+
+  function onDrop(e: DragEvent): void {
+    e.preventDefault();
+    if (!drag || drag.to === undefined) return;
+    // `to` is a gap between rows; the row leaves its own place first.
+    const to = drag.to > drag.from ? drag.to - 1 : drag.to;
+    setDrag(undefined);
+    move(drag.from, to);
+  }
+
+  if (editing) {
+    return (
+      <section className="editor-view rules-view" aria-label="Rules">
+        <RuleEditor
+          key={editing.n}
+          initial={editing.draft}
+          index={editing.index}
+          rules={rules}
+          categories={data.categories}
+          accounts={data.accounts}
+          onSaved={(next, index) => {
+            setData((d) => d && { ...d, rules: next });
+            setEditing((ed) => ed && { ...ed, index });
+          }}
+          onClose={() => {
+            const id = editing.index === undefined ? 'new' : rules[editing.index]?.id;
+            setEditing(undefined);
+            setReturnFocus(id ?? 'new');
+          }}
+        />
+      </section>
+    );
+  }
+
+  const openNew = (): void => {
+    setDeleted(undefined);
+    setEditing({ draft: newRuleDraft(), index: undefined, n: Date.now() });
+  };
+
+  return (
+    <section className="editor-view rules-view" aria-label="Rules">
+      <div className="toolbar">
+        <button type="button" className="primary" data-action="new" onClick={openNew}>
+          New rule
+        </button>
+        {rules.length > 1 && (
+          <span className="muted">
+            Rules run top to bottom. Drag a rule, or press Alt+↑ or Alt+↓ on it, to reorder.
+          </span>
+        )}
+      </div>
+      <p className="visually-hidden" aria-live="polite" data-testid="announce">
+        {announce}
+      </p>
+      {saveError && (
+        <p role="alert" className="banner error">
+          {saveError}
         </p>
       )}
-      {rules === undefined && !error && <p className="muted">Loading…</p>}
-      {rules?.length === 0 && (
-        <div className="empty">
-          <p>No rules yet. Mail is left where it arrives until you add one.</p>
+      {deleted && (
+        <div className="undo-bar" role="status">
+          <span>Deleted “{deleted.rule.name}”.</span>
+          <button ref={undoButton} type="button" onClick={undoDelete}>
+            Undo
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Dismiss"
+            onClick={() => setDeleted(undefined)}
+          >
+            ×
+          </button>
         </div>
       )}
-      {rules !== undefined && rules.length > 0 && (
-        <ol className="rules">
-          {rules.map((r) => (
-            <li key={r.id} className="card rule" data-rule={r.id}>
-              <div className="card-head">
-                <h2>{r.name}</h2>
-                {r.enabled === false && <span className="badge">Off</span>}
-              </div>
-              <p className="muted">
-                When {r.match === 'any' ? 'any' : 'all'} of:{' '}
-                {r.conditions.map(describeCondition).join('; ')}
-              </p>
-              <p>Then: {r.actions.map(describeAction).join(', ')}</p>
-            </li>
-          ))}
+      {rules.length === 0 && (
+        <div className="empty">
+          <p>No rules yet. Mail is left where it arrives until you add one.</p>
+          <p>
+            A rule looks at each new message (sender, subject, list, size…) and says what to do with
+            it: move it to a folder, flag it, mark it read.
+          </p>
+        </div>
+      )}
+      {rules.length > 0 && (
+        <ol
+          className="rule-list"
+          ref={list}
+          aria-label="Rules, in the order they run"
+          onDragOver={(e) => drag && e.preventDefault()}
+          onDrop={onDrop}
+        >
+          {rules.map((r, i) => {
+            const classes = ['rule-row'];
+            if (drag?.from === i) classes.push('dragging');
+            if (drag?.to === i && drag.from !== i && drag.from !== i - 1)
+              classes.push('drop-before');
+            if (i === rules.length - 1 && drag?.to === rules.length && drag.from !== i)
+              classes.push('drop-after');
+            if (!r.enabled) classes.push('off');
+            return (
+              <li
+                key={r.id}
+                className={classes.join(' ')}
+                data-rule={r.id}
+                draggable
+                onDragStart={(e) => {
+                  e.dataTransfer.effectAllowed = 'move';
+                  e.dataTransfer.setData('text/plain', r.id);
+                  setDrag({ from: i, to: undefined });
+                }}
+                onDragOver={(e) => onDragOver(e, i)}
+                onDragEnd={() => setDrag(undefined)}
+                onKeyDown={(e) => onRowKey(e, i)}
+              >
+                <span className="drag-handle" aria-hidden="true" title="Drag to reorder">
+                  ⠿
+                </span>
+                <span className="rule-pos" aria-hidden="true">
+                  {i + 1}
+                </span>
+                <label className="check rule-enabled">
+                  <input
+                    type="checkbox"
+                    checked={r.enabled}
+                    aria-label={`Enabled: ${r.name}`}
+                    onChange={(e) =>
+                      void commit(
+                        rules.map((x, j) => (j === i ? { ...x, enabled: e.target.checked } : x)),
+                        `“${r.name}” is ${e.target.checked ? 'on' : 'off'}.`,
+                      )
+                    }
+                  />
+                </label>
+                <div className="rule-main">
+                  <h2>
+                    {r.name}
+                    {!r.enabled && <span className="badge">Off</span>}
+                  </h2>
+                  <p className="muted">
+                    When {r.match === 'any' ? 'any' : 'all'} of:{' '}
+                    {r.conditions.map(describeCondition).join('; ')}
+                  </p>
+                  <p>Then: {describeActions(r)}</p>
+                </div>
+                <div className="rule-buttons">
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Move up: ${r.name}`}
+                    title="Move up (Alt+↑)"
+                    aria-disabled={i === 0}
+                    onClick={() => move(i, i - 1)}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    className="icon-button"
+                    aria-label={`Move down: ${r.name}`}
+                    title="Move down (Alt+↓)"
+                    aria-disabled={i === rules.length - 1}
+                    onClick={() => move(i, i + 1)}
+                  >
+                    ↓
+                  </button>
+                  <button
+                    type="button"
+                    data-action="edit"
+                    aria-label={`Edit: ${r.name}`}
+                    onClick={() => {
+                      setDeleted(undefined);
+                      setEditing({ draft: fromRule(r), index: i, n: Date.now() });
+                    }}
+                  >
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    aria-label={`Duplicate: ${r.name}`}
+                    onClick={() => void commit(duplicateRule(rules, i), `Duplicated “${r.name}”.`)}
+                  >
+                    Duplicate
+                  </button>
+                  <button type="button" aria-label={`Delete: ${r.name}`} onClick={() => remove(i)}>
+                    Delete
+                  </button>
+                </div>
+              </li>
+            );
+          })}
         </ol>
       )}
-      <RegexCheck />
     </section>
   );
 }
