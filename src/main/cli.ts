@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ActivityEntry } from '../shared/domain/activity.js';
-import { checkAccounts } from './core/check.js';
+import { checkAccounts, checkLlm } from './core/check.js';
 import { ConfigError, defaultDataDir, loadConfig } from './core/config/load-config.js';
 import { createEngine } from './core/engine.js';
 import { createStreamLogger, type LogFormat } from './core/log/console-logger.js';
@@ -79,6 +79,13 @@ export async function main(argv: string[]): Promise<number> {
       );
       process.stdout.write(`  capabilities: ${r.capabilities.join(' ')}\n`);
       for (const w of r.warnings) process.stdout.write(`  warning: ${w}\n`);
+    }
+    const llm = await checkLlm(config);
+    if (llm) {
+      process.stdout.write(
+        `language model: ${llm.ok ? 'OK' : 'FAILED'} — ${llm.message} (${llm.ms} ms)\n`,
+      );
+      if (!llm.ok && code === exitCodes.ok) code = exitCodes.error;
     }
     return code;
   }

@@ -9,6 +9,7 @@ import { exited, spawnSolon } from '../helpers/solon-process.js';
 import { waitFor } from '../helpers/fake-clock.js';
 import { configFor, demoFolders } from '../helpers/solon-config.js';
 import { useDovecot } from '../helpers/use-dovecot.js';
+import { refusedBaseUrl, startLlmServer } from '../helpers/llm-server.js';
 import { readFile } from 'node:fs/promises';
 
 const dovecot = useDovecot({ users: [{ user: 'hank', password: 'hank-pw' }] });
@@ -61,6 +62,41 @@ describe('solon CLI', () => {
     expect(out).toMatch(/hank: FAILED — wrong user name or password/);
     expect(out).not.toContain('not-it'); // the password is never printed
     expect(code).toBe(3);
+  });
+
+  it('check: with the language model on, checks its endpoint too and fails when it is down', async () => {
+    const d = dovecot();
+    const model = await startLlmServer();
+    try {
+      const base = configFor(d, {
+        user: 'hank',
+        passwordEnv: 'HANK_PW',
+        dataDir: join(dir, 'd-llm'),
+      });
+      const categories = [{ name: 'Alerts', description: 'machine alerts' }];
+      const up = await writeConfig('llm-up', {
+        ...base,
+        categories,
+        llm: { enabled: true, baseUrl: model.baseUrl, apiKey: { env: 'HANK_PW' } },
+      });
+      const ok = await solon(['check', '--config', up], 'llm-up');
+      expect(ok.out).toMatch(/language model: OK — .*test-model/);
+      expect(ok.code).toBe(0);
+      expect(model.requests.at(-1)?.headers.authorization).toBe('Bearer hank-pw');
+      expect(ok.out).not.toContain('hank-pw'); // the key is never printed
+
+      const down = await writeConfig('llm-down', {
+        ...base,
+        categories,
+        llm: { enabled: true, baseUrl: await refusedBaseUrl() },
+      });
+      const failed = await solon(['check', '--config', down], 'llm-down');
+      expect(failed.out).toMatch(/hank: OK/);
+      expect(failed.out).toMatch(/language model: FAILED — .*refused/i);
+      expect(failed.code).toBe(1);
+    } finally {
+      await model.close();
+    }
   });
 
   it('a bad config names the field and the problem, exits 2, and touches nothing', async () => {

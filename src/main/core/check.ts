@@ -1,6 +1,7 @@
 import type { Account } from '../../shared/domain/account.js';
 import type { SolonConfig } from '../../shared/domain/config.js';
-import { resolvePassword } from './config/password.js';
+import { testLlmEndpoint } from './classify/llm/index.js';
+import { resolveLlmApiKey, resolvePassword } from './config/password.js';
 import { ImapSession } from './imap/imapflow-session.js';
 import { classifyError, type Failure } from './imap/errors.js';
 import type { Logger, SecretSource } from './ports.js';
@@ -76,4 +77,34 @@ async function checkAccount(
     await session?.logout();
   }
   return result;
+}
+
+export interface LlmCheck {
+  ok: boolean;
+  /** What the endpoint said, for a person (models listed, or what failed). */
+  message: string;
+  ms: number;
+}
+
+/**
+ * The LLM endpoint, when the config enables it: GET /models with the configured key. Undefined
+ * when the classifier is off. An unavailable key is a failure, named.
+ */
+export async function checkLlm(
+  config: SolonConfig,
+  keychain?: SecretSource,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LlmCheck | undefined> {
+  const llm = config.llm;
+  if (!llm?.enabled) return undefined;
+  let key: string | undefined;
+  if (llm.apiKey) {
+    try {
+      key = await resolveLlmApiKey(llm.apiKey, keychain, env);
+    } catch (err) {
+      return { ok: false, message: (err as Error).message, ms: 0 };
+    }
+  }
+  const r = await testLlmEndpoint(llm, key);
+  return { ok: r.ok, message: r.message, ms: r.ms };
 }
