@@ -101,6 +101,13 @@ describe.skipIf(chromiumMissing)(
       await poll(() => page.locator('tr.result-undone').count()).toBe(1);
       await poll(() => textOf(row.getByRole('button', { name: /^Undo/ }))).toBe('Undone');
       await waitFor('the message back in INBOX', () => inFolder('INBOX'));
+      // It arrives there as new mail; the engine leaves it alone rather than sort it again.
+      await waitFor('the engine to see it put back', async () =>
+        (await h.engine()!.recentActivity(20)).some(
+          (e) => e.note?.startsWith('put back by Undo') && normId(e.messageId ?? '') === idOf(m),
+        ),
+      );
+      expect(await inFolder('INBOX')).toBe(true);
       expect(await inFolder('Lists/exmh')).toBe(false);
     });
 

@@ -265,13 +265,27 @@ export function createEngine(deps: EngineDeps): Engine {
       const account = deps.config.accounts.find((a) => a.id === entry.accountId);
       if (!account) throw new Error(`no account "${entry.accountId}" in the config`);
       const password = await resolvePassword(account, deps.keychain, deps.env);
-      await undoEntry(
-        account,
-        password,
-        settings,
-        entry,
-        log.child({ account: account.id, undo: entryId }),
-      );
+      // A message moved back into a watched mailbox arrives there as new mail: tell that
+      // mailbox's watcher to leave it alone, or it is sorted straight away again.
+      const back = entry.undo.find((st) => st.type === 'moved');
+      const watcher = back
+        ? supervisors
+            .find((sv) => sv.account.id === account.id)
+            ?.watchers.find((w) => w.mailbox === back.from)
+        : undefined;
+      const forget = watcher && entry.messageId ? watcher.expectReturn(entry.messageId) : undefined;
+      try {
+        await undoEntry(
+          account,
+          password,
+          settings,
+          entry,
+          log.child({ account: account.id, undo: entryId }),
+        );
+      } catch (err) {
+        forget?.();
+        throw err;
+      }
       const undone: ActivityEntry = {
         ...entry,
         id: `${entry.key}/${clock.now()}/undone`,

@@ -60,6 +60,12 @@ export class MailboxWatcher {
   private progress = { received: 0, at: 0 };
   /** The batch is waiting on the classifier (the LLM), not on the server. */
   private classifying = false;
+  /**
+   * Messages Undo is putting back here, by Message-ID, with when the expectation lapses. They
+   * arrive with a new UID, like new mail; without this they would be sorted straight away
+   * again (done → undone → done). One arrival each is left alone.
+   */
+  private readonly returning = new Map<string, number>();
   /** Aborts when stop() is called: a slow classifier gives up at once. */
   private readonly stopSignal = new AbortController();
   private readonly log: Logger;
@@ -142,6 +148,29 @@ export class MailboxWatcher {
   }
 
   /** Catch up by UID now (the tray's "Check now"). */
+  /** The mailbox this watcher watches. */
+  get mailbox(): string {
+    return this.d.mailbox;
+  }
+
+  /**
+   * Undo is about to move the message with this Message-ID back into this mailbox: leave its
+   * arrival alone (within `forMs`), and log it as put back.
+   */
+  expectReturn(messageId: string, forMs = 10 * 60_000): () => void {
+    this.returning.set(messageId, this.d.clock.now() + forMs);
+    return () => this.returning.delete(messageId);
+  }
+
+  /** Is this arrival a message Undo put back? Consumes the expectation. */
+  private isReturn(messageId: string | undefined): boolean {
+    if (messageId === undefined) return false;
+    const until = this.returning.get(messageId);
+    if (until === undefined) return false;
+    this.returning.delete(messageId);
+    return until >= this.d.clock.now();
+  }
+
   checkNow(): void {
     if (this.session?.usable) this.kick();
   }
@@ -497,6 +526,17 @@ export class MailboxWatcher {
           subject: view.subject,
           startedAt: this.d.clock.now(),
         };
+        if (this.isReturn(view.messageId)) {
+          classified.push(
+            Promise.resolve({
+              ...base,
+              rules: [],
+              plan: emptyPlan(),
+              note: 'put back by Undo; left as it is',
+            }),
+          );
+          continue;
+        }
         if (view.parseError) {
           classified.push(
             Promise.resolve({
