@@ -18,6 +18,7 @@ import {
   type RendererHarness,
 } from '../helpers/renderer-harness.js';
 import { demoFolders } from '../helpers/solon-config.js';
+import { answer, startLlmServer } from '../helpers/llm-server.js';
 
 const USER = 'rosa';
 const PASSWORD = 'rosa-pw';
@@ -432,6 +433,47 @@ describe.skipIf(chromiumMissing)(
       expect(h.settings.get().rules[0]?.category).toBe('lists');
       await gone(page.getByRole('button', { name: 'Undo' }));
       expect(h.pageErrors).toEqual([]);
+    });
+
+    it('Test asks the language model for a message no rule decides, showing its answer and time', async () => {
+      const { page } = h;
+      const model = await startLlmServer();
+      const { rules: savedRules, categories: savedCategories } = h.settings.get();
+      try {
+        // A scripted OpenAI-compatible server stands in for llama.cpp; the model is switched
+        // on in Settings as a user would, and picks "lists" for the message.
+        h.settings.update({ llm: { enabled: true, baseUrl: model.baseUrl, model: '' } });
+        model.script(answer('lists'));
+        // No rule decides anything now, so the model is asked.
+        h.settings.update({
+          rules: [],
+          categories: [{ name: 'lists', description: 'Mail from mailing lists.', actions: [] }],
+        });
+        await page.goto(h.url('categories'));
+        await shown(page.getByRole('heading', { name: 'lists' }));
+        await page.getByLabel('Mailbox').selectOption('INBOX');
+        await present(page.getByLabel('Message').locator('option').first());
+        await page.getByRole('button', { name: 'Test', exact: true }).click();
+        const outcome = page.getByTestId('category-test');
+        await poll(() => textOf(outcome.getByTestId('test-by'))).toBe('the language model');
+        await poll(() => textOf(outcome.getByTestId('test-category'))).toBe('lists');
+        await shown(outcome.getByText('{"category":"lists"}'));
+        await shown(outcome.getByText(/^\d+ ms$/));
+        // What Solon sent: temperature 0, the reply held to the category names (or "none").
+        const sent = model.chats().at(-1)?.body;
+        expect(sent?.temperature).toBe(0);
+        expect(JSON.stringify(sent?.response_format)).toContain('"lists"');
+        expect(JSON.stringify(sent?.response_format)).toContain('"none"');
+        await h.screenshots('categories-llm');
+        expect(h.pageErrors).toEqual([]);
+      } finally {
+        h.settings.update({
+          llm: { enabled: false },
+          rules: savedRules,
+          categories: savedCategories,
+        });
+        await model.close();
+      }
     });
   },
 );
