@@ -265,7 +265,9 @@ export function describeAccount(a: AccountStatus, now: number, paused: boolean):
 }
 
 function tooltipLine(a: AccountStatus, now: number, paused: boolean): string {
-  const head = `${a.accountId}: ${describeAccount(a, now, paused)}`;
+  // A degraded classifier is said, but it is not a connection problem: the icon ignores it.
+  const classifier = a.classifier?.state === 'degraded' ? ' (classifier degraded)' : '';
+  const head = `${a.accountId}: ${describeAccount(a, now, paused)}${classifier}`;
   const m = a.lastMessage;
   return m ? `${head} — last: ${m.subject || '(no subject)'} (${ago(now - m.at)})` : head;
 }

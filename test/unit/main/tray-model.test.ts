@@ -232,6 +232,14 @@ describe('tray menu', () => {
 });
 
 describe('tooltip', () => {
+  it('says when the classifier is degraded, without changing the icon', () => {
+    const a = watching();
+    a.classifier = { state: 'degraded', reason: 'refused', since: NOW };
+    const m = trayModel([a], ctx());
+    expect(m.tooltip).toBe('Solon\nwork: watching (classifier degraded)');
+    expect(overallState([a], ctx())).toBe('ok');
+  });
+
   const withLast = (id: string, subject: string, agoMs: number): AccountStatus => ({
     ...watching(id),
     lastMessage: { at: NOW - agoMs, mailbox: 'INBOX', from: 'x@y', subject, summary: '' },
