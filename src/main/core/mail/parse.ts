@@ -26,6 +26,7 @@ import type {
   MessageText,
   StructuredHeader,
 } from 'mailparser';
+import { FULL_FETCH, type FetchPlan } from './fetch-plan.js';
 import type { Address, AttachmentFact, MessageView } from './message-view.js';
 
 /** Bytes of the source fetched for classification (`BODY.PEEK[]<0.65536>`). */
@@ -61,14 +62,26 @@ export interface RawParseOptions extends ParseOptions {
   flags?: string[];
 }
 
-/** What the watcher asks imapflow's fetch() for, per message. */
-export function fetchQuery(prefixBytes: number = FETCH_PREFIX_BYTES): FetchQueryObject {
+/**
+ * What the watcher asks imapflow's fetch() for, per message. When the plan needs no body: the
+ * header fields it names (`BODY.PEEK[HEADER.FIELDS (…)]`), BODYSTRUCTURE only for attachment
+ * rules, and no ENVELOPE (the fields are parsed from the header lines, as in the full view):
+ * the source prefix, its parse and the ENVELOPE were the costly part (see fetch-plan.ts).
+ */
+export function fetchQuery(
+  prefixBytes: number = FETCH_PREFIX_BYTES,
+  plan: FetchPlan = FULL_FETCH,
+): FetchQueryObject {
+  const facts = { uid: true, flags: true, size: true, internalDate: true };
+  if (!plan.body)
+    return {
+      ...facts,
+      ...(plan.attachments ? { bodyStructure: true } : {}),
+      headers: plan.headers === 'all' ? true : plan.headers,
+    };
   return {
-    uid: true,
-    flags: true,
-    size: true,
+    ...facts,
     envelope: true,
-    internalDate: true,
     bodyStructure: true,
     // imapflow turns this into BODY.PEEK[]<0.N> (partial fetch, \Seen is not set).
     source: { start: 0, maxLength: prefixBytes },
@@ -83,7 +96,9 @@ export async function buildMessageView(
   msg: FetchMessageObject,
   opts: ParseOptions = {},
 ): Promise<MessageView> {
-  const source = msg.source;
+  // Fetched with a plan that needs no body: the header block alone, never parsed as a body.
+  const headerOnly = !msg.source && msg.headers !== undefined;
+  const source = headerOnly ? msg.headers : msg.source;
   const sourceLength = source?.length ?? 0;
   let structureAttachments: AttachmentFact[] | undefined;
   if (msg.bodyStructure) {
@@ -100,9 +115,13 @@ export async function buildMessageView(
       flags: msg.flags ? [...msg.flags] : [],
       source,
       envelope: msg.envelope,
-      structureAttachments,
-      truncated:
-        msg.size !== undefined ? msg.size > sourceLength : sourceLength >= FETCH_PREFIX_BYTES,
+      structureAttachments: headerOnly ? (structureAttachments ?? []) : structureAttachments,
+      truncated: headerOnly
+        ? true
+        : msg.size !== undefined
+          ? msg.size > sourceLength
+          : sourceLength >= FETCH_PREFIX_BYTES,
+      headerOnly,
     },
     opts,
   );
@@ -122,6 +141,7 @@ export async function parseRaw(raw: Buffer, opts: RawParseOptions = {}): Promise
       envelope: undefined,
       structureAttachments: undefined,
       truncated: false,
+      headerOnly: false,
     },
     opts,
   );
@@ -139,6 +159,8 @@ interface ViewInput {
   /** From BODYSTRUCTURE; undefined → use the attachments the parse found. */
   structureAttachments: AttachmentFact[] | undefined;
   truncated: boolean;
+  /** `source` is the header block only: no body parse (text stays empty). */
+  headerOnly: boolean;
 }
 
 /** The "never throws" guarantee does not rest on every helper below being bug-free. */
@@ -185,10 +207,12 @@ async function composeViewUnguarded(input: ViewInput, opts: ParseOptions): Promi
       // Not expected (plain string work), but one bad message must never stop the queue.
       parseError = `header block: ${errorMessage(err)}`;
     }
-    try {
-      body = await parseBody(source, timeoutMs);
-    } catch (err) {
-      parseError = errorMessage(err);
+    if (!input.headerOnly) {
+      try {
+        body = await parseBody(source, timeoutMs);
+      } catch (err) {
+        parseError = errorMessage(err);
+      }
     }
   }
 
