@@ -241,7 +241,9 @@ function TestResult(props: { state: TestState; current: string; onPick: (model: 
             {s.result.models.length === 0
               ? ', but lists no model.'
               : ` and lists ${s.result.models.length === 1 ? 'one model' : `${s.result.models.length} models`}.`}
-            {s.result.message && s.result.message !== 'ok' ? ` ${s.result.message}` : ''}
+            {/* Which model requests will name: the one set, or the first the server lists. */}
+            {(props.current || s.result.models[0]) &&
+              ` Solon will use “${props.current || s.result.models[0]}”.`}
           </p>
           {s.result.models.length > 0 && (
             <ul className="models" aria-label="Models on the server">
