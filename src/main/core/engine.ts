@@ -9,6 +9,7 @@ import { resolveLlmApiKey, resolvePassword } from './config/password.js';
 import { AccountSupervisor } from './imap/account-supervisor.js';
 import { MailboxWatcher } from './imap/mailbox-watcher.js';
 import { ledgerFile, MailboxLedger } from './ledger/mailbox-ledger.js';
+import { fetchPlanFor, FULL_FETCH } from './mail/fetch-plan.js';
 import { silentLogger, systemClock, type Clock, type Logger, type SecretSource } from './ports.js';
 import { join } from 'node:path';
 import { acquireInstanceLock } from './util/instance-lock.js';
@@ -76,6 +77,13 @@ export function createEngine(deps: EngineDeps): Engine {
   let unlock: (() => Promise<void>) | undefined;
 
   const llm = buildLlm();
+  /**
+   * What the watchers fetch: only the header fields the rules read when nothing reads the body
+   * (bench/README.md, backlog). A categorizer handed in from outside may read anything.
+   */
+  const fetchPlan = deps.categorize
+    ? { ...FULL_FETCH }
+    : fetchPlanFor(deps.config.rules, deps.config.categories);
   const classifierHealth = (): ClassifierHealth | undefined => llm?.health();
   /** An account's status, with the classifier's health beside the connection's (never mixed in). */
   const statusOf = (sv: AccountSupervisor): AccountStatus => {
@@ -180,6 +188,7 @@ export function createEngine(deps: EngineDeps): Engine {
             once: deps.once,
             random: deps.random,
             noMove: deps.noMove,
+            fetchPlan,
           }),
         );
       }
