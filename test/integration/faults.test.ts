@@ -76,8 +76,10 @@ describe('fault matrix (server-side faults)', () => {
       const s = r.engine.status()[0];
       return s?.state === 'backing-off' ? s : undefined;
     });
-    expect(st.code).toBe('LIMIT');
-    expect(st.reason).toMatch(/LIMIT/);
+    // Dovecot answers the connection limit with [LIMIT]; on a loaded machine its auth process
+    // can answer [UNAVAILABLE] (temporary failure) first. Both are "not now", never a password.
+    expect(['LIMIT', 'UNAVAILABLE']).toContain(st.code);
+    expect(st.reason).toMatch(/LIMIT|UNAVAILABLE/);
     expect(r.statesSince(mark)).not.toContain('auth-failed');
     expect(st.nextRetryAt! - r.clock.now()).toBeGreaterThanOrEqual(60_000);
     await r.deliverLocally(3); // mail arrives (by the MTA) while we are locked out
