@@ -1,18 +1,20 @@
 /**
  * Idle cost: what headless Solon costs while it only watches (no mail arrives), next to the
- * least a Node program can do for the same job (bench/lib/raw-idle.ts: two imapflow clients in
- * IDLE), measured side by side in the same run against the same private Dovecot.
+ * least a Node program can do for the same job (bench/lib/raw-idle.ts: imapflow clients in
+ * IDLE), measured side by side in the same window against the same private Dovecot.
  *
  *   npx tsx bench/idle-cost.ts [--minutes 10] [--json out.json] [--interval 5] [--settle 5] [--keep]
  *
- * Two Dovecot users, one Solon account each (implicit TLS with the generated CA, password from
- * the environment, INBOX watched, the demo rules). Both subjects run as `node --import tsx`
- * children. Once every mailbox is watching / idling, and after --settle seconds, the bench reads
- * utime+stime of each child from /proc/<pid>/stat at the start and end of the window and samples
- * VmRSS from /proc/<pid>/status every --interval seconds. IMAP commands are counted by Dovecot
- * (stats metric per session and command; sessions are told apart by their IMAP ID name).
- * Everything is cleaned up on exit, error or Ctrl-C (--keep leaves the temp dir and its logs).
- * --engine NAME=MS (repeatable) overrides a Solon engine setting, e.g. --engine probeIntervalMs=60000.
+ * Four subjects, each watching INBOX of its own two Dovecot users (implicit TLS with the
+ * generated CA, password from the environment): Solon bundled (bench/lib/build-cli.ts, plain
+ * `node`), Solon under `node --import tsx`, and the raw imapflow reference started both ways.
+ * Solon runs the demo rules. Once every mailbox is watching / idling, and after --settle
+ * seconds, the bench reads utime+stime of each child from /proc/<pid>/stat at the start and end
+ * of the window and samples VmRSS from /proc/<pid>/status every --interval seconds. IMAP
+ * commands are counted by Dovecot (stats metric per session and command; sessions are told apart
+ * by their user). Everything is cleaned up on exit, error or Ctrl-C (--keep leaves the temp dir
+ * and its logs). --engine NAME=MS (repeatable) overrides a Solon engine setting, e.g.
+ * --engine probeIntervalMs=60000.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync } from 'node:fs';
@@ -23,12 +25,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
 import { configFor, demoFolders, projectRoot } from '../test/helpers/solon-config.js';
-import { exited, spawnSolon } from '../test/helpers/solon-process.js';
+import { exited } from '../test/helpers/solon-process.js';
+import { bundle } from './lib/build-cli.js';
 import {
   commandCounts,
   commandCountingConfig,
   commandsBetween,
-  sessionClients,
+  sessionUsers,
 } from './lib/imap-commands.js';
 import {
   clockTicksPerSecond,
@@ -38,19 +41,25 @@ import {
   readCpuTicks,
   readRssKb,
 } from './lib/proc.js';
-import { RAW_IDLE_CLIENT_NAME, type RawIdleSpec } from './lib/raw-idle.js';
+import type { RawIdleSpec } from './lib/raw-idle.js';
 
-const USERS = [
-  { user: 'alice', password: 'alice-idle-pw', passwordEnv: 'IDLE_BENCH_ALICE_PW' },
-  { user: 'bob', password: 'bob-idle-pw', passwordEnv: 'IDLE_BENCH_BOB_PW' },
-] as const;
+const PASSWORD = 'idle-bench-pw';
+const PASSWORD_ENV = 'IDLE_BENCH_PW';
 const MAILBOX = 'INBOX';
-/** The name Solon sends in IMAP ID (src/main/core/imap/imapflow-session.ts). */
-const SOLON_CLIENT_NAME = 'Solon';
 const READY_DEADLINE_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 const TARGET_CPU_PERCENT = 0.1;
 const TARGET_RSS_MB = 100;
+
+/** The subjects, in table order. */
+const SUBJECTS = [
+  { key: 'solon-node', label: 'Solon (bundle, node)', kind: 'solon', runtime: 'node' },
+  { key: 'solon-tsx', label: 'Solon (tsx)', kind: 'solon', runtime: 'tsx' },
+  { key: 'raw-node', label: 'raw imapflow (bundle, node)', kind: 'raw', runtime: 'node' },
+  { key: 'raw-tsx', label: 'raw imapflow (tsx)', kind: 'raw', runtime: 'tsx' },
+] as const;
+type SubjectSpec = (typeof SUBJECTS)[number];
+const usersOf = (s: SubjectSpec): string[] => [`${s.key}-a`, `${s.key}-b`];
 
 interface Options {
   minutes: number;
@@ -173,8 +182,7 @@ async function tail(file: string, lines = 30): Promise<string> {
 
 /** A measured child process. */
 interface Subject {
-  label: string;
-  clientName: string;
+  spec: SubjectSpec;
   child: ChildProcess;
   pid: number;
   logFile: string;
@@ -182,13 +190,21 @@ interface Subject {
   readyMarkers: string[];
 }
 
-function spawnRawIdle(specFile: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  // Started exactly like spawnSolon starts Solon (node --import tsx, same cwd), so the loader's
-  // share of memory and CPU is the same on both sides.
+/** `node FILE args` (bundle) or `node --import tsx FILE args`, output to logFile. */
+function spawnSubject(
+  runtime: 'node' | 'tsx',
+  file: string,
+  args: string[],
+  logFile: string,
+): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(projectRoot, 'bench', 'lib', 'raw-idle.ts'), specFile],
-    { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [...(runtime === 'tsx' ? ['--import', 'tsx'] : []), file, ...args],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, [PASSWORD_ENV]: PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const out = createWriteStream(logFile, { flags: 'a' });
   child.stdout.pipe(out, { end: false });
@@ -199,7 +215,7 @@ function spawnRawIdle(specFile: string, env: NodeJS.ProcessEnv, logFile: string)
 function assertAlive(s: Subject): void {
   if (s.child.exitCode !== null || s.child.signalCode !== null)
     throw new Error(
-      `${s.label} exited (${String(s.child.exitCode ?? s.child.signalCode)}); log: ${s.logFile}`,
+      `${s.spec.label} exited (${String(s.child.exitCode ?? s.child.signalCode)}); log: ${s.logFile}`,
     );
 }
 
@@ -211,7 +227,7 @@ async function waitReady(subjects: Subject[]): Promise<void> {
       assertAlive(s);
       const log = await readFile(s.logFile, 'utf8').catch(() => '');
       if (s.readyMarkers.every((m) => log.includes(m))) {
-        say(`${s.label} is watching (pid ${s.pid})`);
+        say(`${s.spec.label} is watching (pid ${s.pid})`);
         pending.delete(s);
       }
     }
@@ -219,7 +235,7 @@ async function waitReady(subjects: Subject[]): Promise<void> {
     if (Date.now() > deadline) {
       const s = [...pending][0]!;
       throw new Error(
-        `${s.label} not watching within ${READY_DEADLINE_MS / 1000} s (wanted: ${s.readyMarkers.join(' | ')})\n--- ${s.logFile} ---\n${await tail(s.logFile)}`,
+        `${s.spec.label} not watching within ${READY_DEADLINE_MS / 1000} s (wanted: ${s.readyMarkers.join(' | ')})\n--- ${s.logFile} ---\n${await tail(s.logFile)}`,
       );
     }
     await sleep(200);
@@ -235,6 +251,8 @@ const childInfo = (pid: number): ChildInfo[] =>
   descendants(pid).map((p) => ({ pid: p, name: processName(p) }));
 
 interface SubjectResult {
+  key: string;
+  label: string;
   pid: number;
   cpuTicks: number;
   cpuSeconds: number;
@@ -260,65 +278,64 @@ async function main(): Promise<void> {
   tempDir = await mkdtemp(path.join(os.tmpdir(), 'solon-idle-cost-'));
   const dir = tempDir;
   say(`temp dir ${dir}`);
+  const built = await bundle(
+    ['src/main/cli.ts', 'bench/lib/raw-idle.ts'],
+    path.join(projectRoot, 'out', 'bench-idle'),
+  );
   dovecot = await startDovecot({
-    users: USERS.map(({ user, password }) => ({ user, password })),
+    users: SUBJECTS.flatMap(usersOf).map((user) => ({ user, password: PASSWORD })),
     extraConfig: commandCountingConfig,
   });
   const d = dovecot;
   say(`private Dovecot on 127.0.0.1:${d.tlsPort} (implicit TLS)`);
-  for (const u of USERS) for (const f of demoFolders()) await d.createMailbox(u.user, f);
 
-  // Solon: one account per user, built by the same helper the tests use.
-  const dataDir = path.join(dir, 'solon-data');
-  const perUser = USERS.map((u) =>
-    configFor(d, {
-      user: u.user,
-      passwordEnv: u.passwordEnv,
-      dataDir,
-      mailboxes: [MAILBOX],
-      engine: opts.engine,
-    }),
-  );
-  const config = { ...perUser[0]!, accounts: perUser.flatMap((c) => c.accounts) };
-  const configFile = path.join(dir, 'solon.json');
-  await writeFile(configFile, JSON.stringify(config, null, 2));
-
-  const rawSpec: RawIdleSpec = {
-    host: d.host,
-    port: d.tlsPort,
-    caFile: d.caFile,
-    accounts: USERS.map((u) => ({ user: u.user, passwordEnv: u.passwordEnv, mailbox: MAILBOX })),
-  };
-  const rawSpecFile = path.join(dir, 'raw-idle.json');
-  await writeFile(rawSpecFile, JSON.stringify(rawSpec, null, 2));
-
-  const env = Object.fromEntries(USERS.map((u) => [u.passwordEnv, u.password]));
-  const solonLog = path.join(dir, 'solon.log');
-  const rawLog = path.join(dir, 'raw-idle.log');
-  const solonChild = spawnSolon(['run', '--config', configFile], { env, logFile: solonLog });
-  children.add(solonChild);
-  const rawChild = spawnRawIdle(rawSpecFile, env, rawLog);
-  children.add(rawChild);
-  if (solonChild.pid === undefined || rawChild.pid === undefined)
-    throw new Error('could not start the child processes');
-
-  const solon: Subject = {
-    label: 'Solon',
-    clientName: SOLON_CLIENT_NAME,
-    child: solonChild,
-    pid: solonChild.pid,
-    logFile: solonLog,
-    readyMarkers: USERS.map((u) => `account ${u.user}: watching`),
-  };
-  const raw: Subject = {
-    label: 'raw imapflow',
-    clientName: RAW_IDLE_CLIENT_NAME,
-    child: rawChild,
-    pid: rawChild.pid,
-    logFile: rawLog,
-    readyMarkers: USERS.map((u) => `raw-idle ${u.user}/${MAILBOX}: idling`),
-  };
-  const subjects = [solon, raw];
+  const subjects: Subject[] = [];
+  for (const spec of SUBJECTS) {
+    const users = usersOf(spec);
+    const logFile = path.join(dir, `${spec.key}.log`);
+    let child: ChildProcess;
+    let readyMarkers: string[];
+    if (spec.kind === 'solon') {
+      for (const u of users) for (const f of demoFolders()) await d.createMailbox(u, f);
+      // One account per user, built by the same helper the tests use.
+      const perUser = users.map((user) =>
+        configFor(d, {
+          user,
+          passwordEnv: PASSWORD_ENV,
+          dataDir: path.join(dir, `${spec.key}-data`),
+          mailboxes: [MAILBOX],
+          engine: opts.engine,
+        }),
+      );
+      const config = { ...perUser[0]!, accounts: perUser.flatMap((c) => c.accounts) };
+      const configFile = path.join(dir, `${spec.key}.json`);
+      await writeFile(configFile, JSON.stringify(config, null, 2));
+      const file =
+        spec.runtime === 'node'
+          ? built['src/main/cli.ts']!
+          : path.join(projectRoot, 'src', 'main', 'cli.ts');
+      child = spawnSubject(spec.runtime, file, ['run', '--config', configFile], logFile);
+      readyMarkers = users.map((u) => `account ${u}: watching`);
+    } else {
+      const rawSpec: RawIdleSpec = {
+        host: d.host,
+        port: d.tlsPort,
+        caFile: d.caFile,
+        accounts: users.map((user) => ({ user, passwordEnv: PASSWORD_ENV, mailbox: MAILBOX })),
+      };
+      const specFile = path.join(dir, `${spec.key}.json`);
+      await writeFile(specFile, JSON.stringify(rawSpec, null, 2));
+      const file =
+        spec.runtime === 'node'
+          ? built['bench/lib/raw-idle.ts']!
+          : path.join(projectRoot, 'bench', 'lib', 'raw-idle.ts');
+      child = spawnSubject(spec.runtime, file, [specFile], logFile);
+      readyMarkers = users.map((u) => `raw-idle ${u}/${MAILBOX}: idling`);
+    }
+    children.add(child);
+    if (child.pid === undefined) throw new Error(`could not start ${spec.label}`);
+    subjects.push({ spec, child, pid: child.pid, logFile, readyMarkers });
+  }
   await waitReady(subjects);
   if (opts.settleS > 0) {
     say(`settling ${opts.settleS} s`);
@@ -352,13 +369,12 @@ async function main(): Promise<void> {
     const now = performance.now();
     if (now - lastProgress >= 60_000 && next < t0 + durationMs) {
       lastProgress = now;
-      const cpuNow = subjects.map((s, i) => (readCpuTicks(s.pid) - cpu0[i]!) / hz);
       say(
         `${((now - t0) / 60_000).toFixed(1)} min: ` +
           subjects
             .map(
               (s, i) =>
-                `${s.label} cpu ${cpuNow[i]!.toFixed(2)} s, rss ${mb(rss[i]!.at(-1)!).toFixed(1)} MiB`,
+                `${s.spec.label} cpu ${((readCpuTicks(s.pid) - cpu0[i]!) / hz).toFixed(2)} s, rss ${mb(rss[i]!.at(-1)!).toFixed(1)} MiB`,
             )
             .join('; '),
       );
@@ -374,19 +390,27 @@ async function main(): Promise<void> {
   // ---- end of the window ----
 
   const wallSeconds = (t1 - t0) / 1000;
-  const clients = sessionClients(dovecotLog.toString('utf8'));
-  const newSessions = sessionClients(dovecotLog.subarray(logOffset).toString('utf8'));
-  const cmds = commandsBetween(cmdsBefore, cmdsAfter, clients);
+  // Sessions are told apart by user; each subject has its own two users.
+  const subjectOfUser = new Map(
+    subjects.flatMap((s) => usersOf(s.spec).map((u) => [u, s.spec.key])),
+  );
+  const toSubject = (users: Map<string, string>): Map<string, string> =>
+    new Map([...users].map(([session, user]) => [session, subjectOfUser.get(user) ?? user]));
+  const sessions = toSubject(sessionUsers(dovecotLog.toString('utf8')));
+  const newSessions = toSubject(sessionUsers(dovecotLog.subarray(logOffset).toString('utf8')));
+  const cmds = commandsBetween(cmdsBefore, cmdsAfter, sessions);
 
   const results: SubjectResult[] = subjects.map((s, i) => {
     const ticks = cpu1[i]! - cpu0[i]!;
     const samples = rss[i]!;
     const byName = Object.fromEntries(
-      [...(cmds.get(s.clientName) ?? new Map<string, number>())].sort(([a], [b]) =>
+      [...(cmds.get(s.spec.key) ?? new Map<string, number>())].sort(([a], [b]) =>
         a.localeCompare(b),
       ),
     );
     return {
+      key: s.spec.key,
+      label: s.spec.label,
       pid: s.pid,
       cpuTicks: ticks,
       cpuSeconds: ticks / hz,
@@ -401,19 +425,13 @@ async function main(): Promise<void> {
         total: Object.values(byName).reduce((a, b) => a + b, 0),
         byName,
       },
-      loginsDuringWindow: [...newSessions.values()].filter((n) => n === s.clientName).length,
+      loginsDuringWindow: [...newSessions.values()].filter((k) => k === s.spec.key).length,
       descendantsAtStart: descStart[i]!,
       descendantsAtEnd: descEnd[i]!,
     };
   });
-  const [sr, rr] = results as [SubjectResult, SubjectResult];
-  const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
-  const ratios = {
-    cpu: ratio(sr.cpuTicks, rr.cpuTicks),
-    rssMedian: ratio(sr.rssMB.median, rr.rssMB.median),
-    rssMax: ratio(sr.rssMB.max, rr.rssMB.max),
-    imapCommands: ratio(sr.imapCommands.total, rr.imapCommands.total),
-  };
+  const byKey = (key: string): SubjectResult => results.find((r) => r.key === key)!;
+  const sr = byKey('solon-node');
   const targets = {
     idleCpuPercentOfCore: {
       limit: TARGET_CPU_PERCENT,
@@ -423,7 +441,7 @@ async function main(): Promise<void> {
     rssMaxMB: { limit: TARGET_RSS_MB, value: sr.rssMB.max, pass: sr.rssMB.max < TARGET_RSS_MB },
   };
 
-  printTable({ opts, hz, wallSeconds, samples: rss[0]!.length, sr, rr, ratios, targets });
+  printTable({ opts, hz, wallSeconds, samples: rss[0]!.length, results });
   if (opts.json) {
     const doc = {
       bench: 'idle-cost',
@@ -440,17 +458,18 @@ async function main(): Promise<void> {
         intervalSeconds: opts.intervalS,
         settleSeconds: opts.settleS,
         clkTck: hz,
-        accounts: USERS.length,
+        accounts: 2,
         mailboxesPerAccount: 1,
         tls: 'implicit',
-        mode: 'side by side, same Dovecot, same mailboxes',
+        mode: 'side by side, same Dovecot, two users per subject',
         rssUnit: 'MB = VmRSS kB / 1024',
         solonEngineOverrides: opts.engine,
       },
       wallSeconds,
+      subjects: results,
+      // The figures the targets are about: the bundled Solon, beside the bundled reference.
       solon: sr,
-      rawImapflow: rr,
-      ratios,
+      rawImapflow: byKey('raw-node'),
       targets,
     };
     await writeFile(opts.json, JSON.stringify(doc, null, 2) + '\n');
@@ -463,57 +482,18 @@ function printTable(r: {
   hz: number;
   wallSeconds: number;
   samples: number;
-  sr: SubjectResult;
-  rr: SubjectResult;
-  ratios: { cpu: number | null; rssMedian: number | null; rssMax: number | null };
-  targets: {
-    idleCpuPercentOfCore: { pass: boolean };
-    rssMaxMB: { pass: boolean };
-  };
+  results: SubjectResult[];
 }): void {
-  const { sr, rr } = r;
-  const x = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
-  const xOf = (a: number, b: number): string => x(b > 0 ? a / b : null);
-  const pf = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+  const cols = r.results;
   const rows: string[][] = [
-    ['', 'Solon', 'raw imapflow', 'Solon/raw', 'target'],
-    ['CPU seconds', sr.cpuSeconds.toFixed(2), rr.cpuSeconds.toFixed(2), x(r.ratios.cpu), ''],
-    [
-      'CPU % of one core',
-      `${sr.cpuPercentOfCore.toFixed(4)} %`,
-      `${rr.cpuPercentOfCore.toFixed(4)} %`,
-      x(r.ratios.cpu),
-      `< ${TARGET_CPU_PERCENT} %  ${pf(r.targets.idleCpuPercentOfCore.pass)}`,
-    ],
-    [
-      'RSS min MB',
-      sr.rssMB.min.toFixed(1),
-      rr.rssMB.min.toFixed(1),
-      xOf(sr.rssMB.min, rr.rssMB.min),
-      '',
-    ],
-    [
-      'RSS median MB',
-      sr.rssMB.median.toFixed(1),
-      rr.rssMB.median.toFixed(1),
-      x(r.ratios.rssMedian),
-      '',
-    ],
-    [
-      'RSS max MB',
-      sr.rssMB.max.toFixed(1),
-      rr.rssMB.max.toFixed(1),
-      x(r.ratios.rssMax),
-      `< ${TARGET_RSS_MB} MB  ${pf(r.targets.rssMaxMB.pass)}`,
-    ],
-    [
-      'IMAP commands',
-      String(sr.imapCommands.total),
-      String(rr.imapCommands.total),
-      xOf(sr.imapCommands.total, rr.imapCommands.total),
-      '',
-    ],
-    ['logins in window', String(sr.loginsDuringWindow), String(rr.loginsDuringWindow), '', ''],
+    ['', ...cols.map((c) => c.label)],
+    ['CPU seconds', ...cols.map((c) => c.cpuSeconds.toFixed(2))],
+    ['CPU % of one core', ...cols.map((c) => `${c.cpuPercentOfCore.toFixed(4)} %`)],
+    ['RSS min MB', ...cols.map((c) => c.rssMB.min.toFixed(1))],
+    ['RSS median MB', ...cols.map((c) => c.rssMB.median.toFixed(1))],
+    ['RSS max MB', ...cols.map((c) => c.rssMB.max.toFixed(1))],
+    ['IMAP commands', ...cols.map((c) => String(c.imapCommands.total))],
+    ['logins in window', ...cols.map((c) => String(c.loginsDuringWindow))],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const fmt = (row: string[]): string =>
@@ -527,9 +507,10 @@ function printTable(r: {
       .join(', ') || 'none';
   const lines = [
     '',
-    `Idle cost — ${USERS.length} accounts × 1 mailbox (INBOX), implicit TLS, private Dovecot; side by side`,
+    `Idle cost — 2 accounts × 1 mailbox (INBOX) per subject, implicit TLS, private Dovecot; side by side`,
     `window ${round(r.wallSeconds, 1)} s wall (${r.opts.minutes} min) after all watching + ${r.opts.settleS} s settle; ` +
       `RSS every ${r.opts.intervalS} s (${r.samples} samples); CPU = utime+stime, CLK_TCK ${r.hz}; MB = VmRSS kB / 1024`,
+    `targets (Solon bundle): CPU < ${TARGET_CPU_PERCENT} % of a core, RSS < ${TARGET_RSS_MB} MB`,
     '',
     ...(Object.keys(r.opts.engine).length
       ? [
@@ -540,18 +521,15 @@ function printTable(r: {
       : []),
     ...rows.map(fmt),
     '',
-    `IMAP commands finished in the window (Dovecot stats): Solon: ${byName(sr)}; raw imapflow: ${byName(rr)}`,
+    `IMAP commands finished in the window (Dovecot stats): ${cols.map((c) => `${c.label}: ${byName(c)}`).join('; ')}`,
   ];
-  for (const [label, s] of [
-    ['Solon', sr],
-    ['raw imapflow', rr],
-  ] as const) {
+  for (const s of cols) {
     const seen = new Map(
       [...s.descendantsAtStart, ...s.descendantsAtEnd].map((c) => [c.pid, c.name]),
     );
     if (seen.size)
       lines.push(
-        `note: ${label} has child processes (${[...seen].map(([pid, name]) => `${pid} ${name}`).join(', ')}), not in its figures`,
+        `note: ${s.label} has child processes (${[...seen].map(([pid, name]) => `${pid} ${name}`).join(', ')}), not in its figures`,
       );
   }
   process.stdout.write(lines.join('\n') + '\n\n');
@@ -565,8 +543,10 @@ main().then(
   async (err: unknown) => {
     process.stderr.write(`idle-cost: ${(err as Error)?.stack ?? String(err)}\n`);
     if (tempDir) {
-      for (const name of ['solon.log', 'raw-idle.log'])
-        process.stderr.write(`--- ${name} (tail) ---\n${await tail(path.join(tempDir, name))}\n`);
+      for (const s of SUBJECTS)
+        process.stderr.write(
+          `--- ${s.key}.log (tail) ---\n${await tail(path.join(tempDir, `${s.key}.log`))}\n`,
+        );
     }
     await cleanup();
     process.exit(1);

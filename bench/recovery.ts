@@ -1,11 +1,12 @@
 /**
- * `npm run bench:recovery [-- --samples 3 --idle-minutes 10]`: recovery figures of the engine
+ * `npm run bench:recovery [-- --samples 3 --idle-minutes 10 --skip refusal,idle]`: recovery figures of the engine
  * with DEFAULT settings on loopback, real clock, through the fault proxy:
  *   1. time to detect a silent half-open connection (no OS signal)       goal ≤ 60 s
  *   2. time from resume() to watching with the sleep-time backlog handled  goal < 3 s
  *   3. reconnect attempts per minute while the server refuses
  *   4. idle CPU and RSS of headless Solon with two accounts (bench/idle-cost.ts)
- * Prints one table; --json FILE writes the figures.
+ * Prints one table; --json FILE writes the figures. --skip leaves out 3 (refusal) and/or 4 (idle):
+ * `npm run bench` runs the idle cost itself, beside the recovery samples.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,9 +27,14 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '3' },
     'idle-minutes': { type: 'string', default: '10' },
     json: { type: 'string' },
+    skip: { type: 'string', default: '' },
   },
 });
 const samples = Number(values.samples);
+const skip = new Set(values.skip.split(',').filter(Boolean));
+for (const k of skip)
+  if (k !== 'refusal' && k !== 'idle')
+    throw new Error(`--skip takes refusal and/or idle, not ${k}`);
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -100,19 +106,53 @@ async function main(): Promise<void> {
     out.resumeToCaughtUpMs = resume;
 
     // 3. Reconnect attempts per minute while refused.
-    await proxy.refuse(true, 'reset');
-    proxy.resetAll();
-    const before = proxy.refusedAttempts;
-    await pause(60_000);
-    const perMinute = proxy.refusedAttempts - before;
-    await proxy.refuse(false);
-    const t0 = Date.now();
-    await until(() => state() === 'watching', 400_000);
-    out.refusedAttemptsPerMinute = perMinute;
-    out.backAfterRefusalSeconds = (Date.now() - t0) / 1000;
+    let perMinute = NaN;
+    if (!skip.has('refusal')) {
+      await proxy.refuse(true, 'reset');
+      proxy.resetAll();
+      const before = proxy.refusedAttempts;
+      await pause(60_000);
+      perMinute = proxy.refusedAttempts - before;
+      await proxy.refuse(false);
+      const t0 = Date.now();
+      await until(() => state() === 'watching', 400_000);
+      out.refusedAttemptsPerMinute = perMinute;
+      out.backAfterRefusalSeconds = (Date.now() - t0) / 1000;
+    }
 
     await e.stop();
     engine = undefined;
+
+    const row = (k: string, v: string, goal: string): string =>
+      `| ${k.padEnd(48)} | ${v.padEnd(34)} | ${goal.padEnd(10)} |`;
+    const lines = [
+      row('figure (default settings, loopback)', 'measured', 'goal'),
+      row('-'.repeat(48), '-'.repeat(34), '-'.repeat(10)),
+      row(
+        'silent half-open detected after (s), median',
+        `${(median(detect) / 1000).toFixed(1)} (max ${(Math.max(...detect) / 1000).toFixed(1)}, n=${detect.length})`,
+        '≤ 60 s',
+      ),
+      row(
+        'resume() → watching, 20-msg backlog done (ms)',
+        `${median(resume)} median (max ${Math.max(...resume)}, n=${resume.length})`,
+        '< 3000 ms',
+      ),
+    ];
+    if (!skip.has('refusal'))
+      lines.push(
+        row('reconnect attempts in a minute of refusals', String(perMinute), 'no storm'),
+        row(
+          'back after the server accepts again (s)',
+          (out.backAfterRefusalSeconds as number).toFixed(1),
+          '≤ backoff',
+        ),
+      );
+    if (skip.has('idle')) {
+      process.stdout.write(lines.join('\n') + '\n');
+      if (values.json) await writeFile(values.json, JSON.stringify(out, null, 2));
+      return;
+    }
 
     // 4. Idle cost (its own Dovecot and two accounts, as a child process).
     const idleJson = join(dataDir, 'idle.json');
@@ -147,27 +187,7 @@ async function main(): Promise<void> {
         rssMB: { median: number; max: number };
       };
     };
-    const row = (k: string, v: string, goal: string): string =>
-      `| ${k.padEnd(48)} | ${v.padEnd(34)} | ${goal.padEnd(10)} |`;
-    const lines = [
-      row('figure (default settings, loopback)', 'measured', 'goal'),
-      row('-'.repeat(48), '-'.repeat(34), '-'.repeat(10)),
-      row(
-        'silent half-open detected after (s), median',
-        `${(median(detect) / 1000).toFixed(1)} (max ${(Math.max(...detect) / 1000).toFixed(1)}, n=${detect.length})`,
-        '≤ 60 s',
-      ),
-      row(
-        'resume() → watching, 20-msg backlog done (ms)',
-        `${median(resume)} median (max ${Math.max(...resume)}, n=${resume.length})`,
-        '< 3000 ms',
-      ),
-      row('reconnect attempts in a minute of refusals', String(perMinute), 'no storm'),
-      row(
-        'back after the server accepts again (s)',
-        (out.backAfterRefusalSeconds as number).toFixed(1),
-        '≤ backoff',
-      ),
+    lines.push(
       row(
         `idle CPU, two accounts, ${Math.round(idle.wallSeconds / 60)} min (% of a core)`,
         `${idle.solon.cpuPercentOfCore.toFixed(3)} (raw imapflow ${idle.rawImapflow.cpuPercentOfCore.toFixed(3)})`,
@@ -178,7 +198,7 @@ async function main(): Promise<void> {
         `${idle.solon.rssMB.median.toFixed(0)} / ${idle.solon.rssMB.max.toFixed(0)} (raw ${idle.rawImapflow.rssMB.median.toFixed(0)} / ${idle.rawImapflow.rssMB.max.toFixed(0)})`,
         '< 100 MB',
       ),
-    ];
+    );
     process.stdout.write(lines.join('\n') + '\n');
     if (values.json) await writeFile(values.json, JSON.stringify(out, null, 2));
   } finally {

@@ -49,6 +49,17 @@ export function sessionClients(dovecotLog: string): Map<string, string> {
   return out;
 }
 
+/**
+ * Session id → user name, from the `Login: user=<…>` lines Dovecot logs: tells sessions apart
+ * when each measured client has users of its own.
+ */
+export function sessionUsers(dovecotLog: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /imap-login: Info: Login: user=<([^>]*)>.*? session=<([^>]+)>/g;
+  for (const m of dovecotLog.matchAll(re)) out.set(m[2]!, m[1]!);
+  return out;
+}
+
 /** Commands issued between two {@link commandCounts} snapshots, per client name and command. */
 export function commandsBetween(
   before: CommandCounts,
