@@ -49,7 +49,12 @@ export async function runCrashSoak(opts: {
     await writeFile(
       configFile,
       JSON.stringify(
-        configFor(d, { user, passwordEnv: 'CRASH_PW', dataDir, engine: { batchSize: 50 } }),
+        configFor(d, {
+          user,
+          passwordEnv: 'CRASH_PW',
+          dataDir,
+          engine: { batchSize: 50, headerBatchSize: 50 },
+        }),
       ),
     );
     for (const f of demoFolders()) await d.createMailbox(user, f).catch(() => undefined);

@@ -462,6 +462,12 @@ export class MailboxWatcher {
     }
   }
 
+  /** Messages per catch-up batch: larger when only header fields are fetched (config.ts). */
+  private batchSize(): number {
+    const plan = this.d.fetchPlan;
+    return plan && !plan.body ? this.d.settings.headerBatchSize : this.d.settings.batchSize;
+  }
+
   private async catchUp(): Promise<void> {
     const ledger = this.d.ledger;
     if (ledger.state.inflight.length > 0) await this.recover();
@@ -477,7 +483,7 @@ export class MailboxWatcher {
         .filter((u) => u > s.lastUid && !ledger.isQuarantined(u))
         .sort((a, b) => a - b);
       if (fresh.length === 0 && retry.length === 0) return;
-      const batch = fresh.slice(0, this.d.settings.batchSize);
+      const batch = fresh.slice(0, this.batchSize());
       const through = batch.length > 0 ? batch[batch.length - 1]! : s.lastUid;
       await this.processBatch([...retry, ...batch], through);
       if (!this.session?.usable) throw new ConnectionLost('catch-up');
