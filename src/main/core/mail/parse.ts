@@ -226,8 +226,8 @@ async function composeViewUnguarded(input: ViewInput, opts: ParseOptions): Promi
     uid: input.uid,
     messageId: messageIdOf(first('message-id')) ?? messageIdOf(envelope?.messageId),
     from: orEnvelope(addressesOf(rawByKey.get('from')?.slice(0, 1)), envelope?.from),
-    to: orEnvelope(addressesOf(rawByKey.get('to')), envelope?.to),
-    cc: orEnvelope(addressesOf(rawByKey.get('cc')), envelope?.cc),
+    to: [],
+    cc: [],
     subject: first('subject') ?? envelope?.subject ?? '',
     date: dateOf(first('date')) ?? dateOf(envelope?.date),
     size: input.size,
@@ -237,6 +237,10 @@ async function composeViewUnguarded(input: ViewInput, opts: ParseOptions): Promi
     attachments: input.structureAttachments ?? body?.attachments ?? [],
     truncated: input.truncated,
   };
+  // To and Cc are parsed when first read: only a `to`/`cc` rule reads them, and address parsing
+  // was half of building a view (bench/README.md, backlog).
+  lazyAddresses(view, 'to', () => orEnvelope(addressesOf(rawByKey.get('to')), envelope?.to));
+  lazyAddresses(view, 'cc', () => orEnvelope(addressesOf(rawByKey.get('cc')), envelope?.cc));
   if (parseError !== undefined) view.parseError = parseError;
   return view;
 }
@@ -471,9 +475,51 @@ function dateOf(value: Date | string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/** Replace view[key] by an enumerable getter that parses once, on first read. */
+function lazyAddresses(view: MessageView, key: 'to' | 'cc', parse: () => Address[]): void {
+  let value: Address[] | undefined;
+  Object.defineProperty(view, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => (value ??= parse()),
+    set: (v: Address[]) => {
+      value = v;
+    },
+  });
+}
+
+// The shapes nearly every From has: `Name <a@b>`, `"Name" <a@b>`, `a@b`.
+const ADDR_ATOM = String.raw`[^<>()\s"\\,;:@\[\]]+`;
+const NAME_ADDR = new RegExp(
+  String.raw`^\s*(?:"([^"\\]*)"|([^"<>()\\,;:@\[\]]*?))\s*<(${ADDR_ATOM}@${ADDR_ATOM})>\s*$`,
+);
+const BARE_ADDR = new RegExp(String.raw`^\s*(${ADDR_ATOM}@${ADDR_ATOM})\s*$`);
+
+/**
+ * One address in a simple shape, read without mailparser's address parser (which costs ~30 µs a
+ * message, most of building a header-only view); undefined for anything else — groups,
+ * comments, several addresses, escapes, encoded words in the address, a name that holds an
+ * address or runs of spaces — which the full parser handles. Gives what the full parser gives:
+ * test/unit/mail/simple-address.test.ts checks it on every From of the SpamAssassin corpus.
+ */
+export function simpleAddress(raw: string): Address | undefined {
+  const m = NAME_ADDR.exec(raw);
+  if (m) {
+    const name = (m[1] ?? m[2] ?? '').trim();
+    const address = m[3]!;
+    if (name.includes('@') || /\s\s|\t/.test(name) || address.includes('=?')) return undefined;
+    return { name: decodeWords(name), address };
+  }
+  const bare = BARE_ADDR.exec(raw);
+  if (bare && !bare[1]!.includes('=?')) return { name: '', address: bare[1]! };
+  return undefined;
+}
+
 /** Parses raw (not word-decoded) address header values; groups are flattened. */
 function addressesOf(values: string[] | undefined): Address[] {
   if (!values?.length) return [];
+  const simple = values.length === 1 ? simpleAddress(values[0]!) : undefined;
+  if (simple) return [simple];
   try {
     return parseAddressHeader(values, { flatten: true })
       .value.map((a) => ({ name: a.name ?? '', address: a.address ?? '' }))
