@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityEntry } from '../../src/shared/domain/activity.js';
 import { parseConfig } from '../../src/main/core/config/load-config.js';
 import { createEngine, type Engine } from '../../src/main/core/engine.js';
+import { ledgerFile, MailboxLedger } from '../../src/main/core/ledger/mailbox-ledger.js';
 import { spamAssassinMessages, type CorpusMessage } from '../helpers/corpus.js';
 import {
   distinctById,
@@ -23,9 +24,16 @@ const dovecot = useDovecot({
     { user: 'alice', password: 'alice-pw' },
     { user: 'bob', password: 'bob-pw' },
     { user: 'carol', password: 'carol-pw' },
+    { user: 'dave', password: 'dave-pw' },
   ],
 });
-const env = { ALICE_PW: 'alice-pw', BOB_PW: 'bob-pw', CAROL_PW: 'carol-pw', WRONG_PW: 'nope' };
+const env = {
+  ALICE_PW: 'alice-pw',
+  BOB_PW: 'bob-pw',
+  CAROL_PW: 'carol-pw',
+  DAVE_PW: 'dave-pw',
+  WRONG_PW: 'nope',
+};
 
 // Real mail: list traffic of every kind plus spam, distinct Message-IDs.
 const corpus = distinctById(spamAssassinMessages({ groups: ['easy-ham-1', 'spam-2'] }));
@@ -134,6 +142,64 @@ describe('engine against a real Dovecot', () => {
     expect(third.activity).toEqual([]);
     const log = await third.engine.recentActivity(1000);
     expect(log.filter((e) => e.mailbox === 'INBOX').length).toBe(40);
+  });
+
+  it('a batch a crash left in the journal is finished carefully at the next start, each message once', async () => {
+    const d = dovecot();
+    await createFolders(d, 'dave');
+    const first = await makeEngine('dave', 'DAVE_PW');
+    await first.engine.start();
+    await waitFor('watching', () => first.engine.status()[0]?.state === 'watching');
+    await first.engine.stop();
+
+    // Three list messages arrive; a process started on them, journalled its plans and moved the
+    // first, then died before its commit.
+    const msgs = sample(200, 80)
+      .filter((m) => expectedFolder(m) !== 'INBOX')
+      .slice(0, 3);
+    expect(msgs).toHaveLength(3);
+    const uids: number[] = [];
+    for (const m of msgs) uids.push(await d.append('dave', 'INBOX', m.raw));
+    const ledger = await MailboxLedger.open(ledgerFile(first.dataDir, 'dave', 'INBOX'), 'INBOX');
+    await ledger.begin(
+      msgs.map((m, i) => ({
+        uid: uids[i]!,
+        messageId: idOf(m),
+        from: 'someone',
+        subject: `message ${i}`,
+        rules: [{ id: 'list', name: 'list' }],
+        plan: {
+          addFlags: [],
+          removeFlags: [],
+          gmailLabels: [],
+          copyTo: [],
+          moveTo: expectedFolder(m),
+          notify: false,
+        },
+        startedAt: 0,
+      })),
+      Math.max(...uids),
+    );
+    await d.doveadm([
+      'move',
+      '-u',
+      'dave',
+      expectedFolder(msgs[0]!),
+      'mailbox',
+      'INBOX',
+      'uid',
+      String(uids[0]),
+    ]);
+
+    const second = await makeEngine('dave', 'DAVE_PW', { dataDir: first.dataDir });
+    await second.engine.start();
+    await waitFor('3 decisions', () => second.activity.length >= 3);
+    expect(second.activity.map((e) => [e.result, e.recovered])).toEqual([
+      ['done', true],
+      ['done', true],
+      ['done', true],
+    ]);
+    await expectSortedOnce(d, 'dave', msgs);
   });
 
   it('wrong password: auth-failed, says so, does not retry until resumed; then catches up', async () => {

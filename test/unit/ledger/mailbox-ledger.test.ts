@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HANDLED_IDS_CAP,
+  journalFile,
   MailboxLedger,
   ledgerFile,
   type InflightEntry,
@@ -74,6 +75,7 @@ describe('MailboxLedger', () => {
       retry: {},
       quarantined: [],
       handledIds: [],
+      seq: 0,
     });
     expect(l.initialized).toBe(false);
     await expect(readdir(dir)).resolves.toEqual([]);
@@ -133,12 +135,12 @@ describe('MailboxLedger', () => {
       [10, 1],
       [12, 1],
     ]);
-    const disk = await onDisk();
-    expect(disk.inflight.map((e) => e.uid)).toEqual([10, 12]);
-    expect(disk.inflightThrough).toBe(12);
-    expect(disk.inflight[0]?.plan.moveTo).toBe('Lists');
+    const journal = JSON.parse(await readFile(journalFile(file), 'utf8')) as LedgerState;
+    expect(journal.inflight.map((e) => e.uid)).toEqual([10, 12]);
+    expect(journal.inflightThrough).toBe(12);
+    expect(journal.inflight[0]?.plan.moveTo).toBe('Lists');
     // lastUid does not move until commit.
-    expect(disk.lastUid).toBe(9);
+    expect(l.state.lastUid).toBe(9);
 
     // A process that crashes here would find the batch on restart.
     const reopened = await MailboxLedger.open(file, 'INBOX');
@@ -294,9 +296,65 @@ describe('MailboxLedger', () => {
     ['not JSON at all', () => 'this is not json'],
   ])('refuses a %s file with an error naming the file', async (_what, damage) => {
     const l = await MailboxLedger.open(file, 'INBOX');
+    l.reset('1', 1);
+    await l.save();
     await l.begin([entry(1)], 1);
     await writeFile(file, damage(await readFile(file, 'utf8')));
     await expect(MailboxLedger.open(file, 'INBOX')).rejects.toThrow(file);
+    // The journal too.
+    await l.save();
+    await l.begin([entry(1)], 1);
+    const j = journalFile(file);
+    await writeFile(j, damage(await readFile(j, 'utf8')));
+    await expect(MailboxLedger.open(file, 'INBOX')).rejects.toThrow(j);
+  });
+
+  it('begin() writes the journal only: its cost is the batch, not the checkpoint', async () => {
+    const l = await MailboxLedger.open(file, 'INBOX');
+    l.reset('1', 1);
+    for (let i = 0; i < HANDLED_IDS_CAP; i++) l.state.handledIds.push(`<${i}@example.com>`);
+    await l.save();
+    const before = await readFile(file, 'utf8');
+    await l.begin([entry(1)], 1);
+    expect(await readFile(file, 'utf8')).toBe(before);
+    expect((await readFile(journalFile(file), 'utf8')).length).toBeLessThan(1_000);
+  });
+
+  it('commit() makes the journal stale: one left behind by a crash is ignored', async () => {
+    const l = await MailboxLedger.open(file, 'INBOX');
+    l.reset('1', 1);
+    await l.save();
+    await l.begin([entry(1), entry(2)], 2);
+    const journal = await readFile(journalFile(file), 'utf8');
+    await l.commit({
+      throughUid: 2,
+      done: [{ uid: 1 }, { uid: 2 }],
+      failed: [],
+      maxAttempts: 3,
+      now: 1,
+    });
+    await expect(readFile(journalFile(file), 'utf8')).rejects.toThrow(/ENOENT/);
+    // A crash after the checkpoint was written and before the journal was removed:
+    await writeFile(journalFile(file), journal);
+    const reopened = await MailboxLedger.open(file, 'INBOX');
+    expect(reopened.state.inflight).toEqual([]);
+    expect(reopened.state.lastUid).toBe(2);
+  });
+
+  it('a checkpoint written before the journal existed keeps its batch in flight', async () => {
+    const l = await MailboxLedger.open(file, 'INBOX');
+    l.reset('1', 1);
+    await l.save();
+    const old = {
+      ...(await onDisk()),
+      inflight: [{ ...entry(1), attempts: 1 }],
+      inflightThrough: 1,
+    };
+    delete (old as { seq?: number }).seq;
+    await writeFile(file, JSON.stringify(old));
+    const reopened = await MailboxLedger.open(file, 'INBOX');
+    expect(reopened.state.inflight.map((e) => e.uid)).toEqual([1]);
+    expect(reopened.state.inflightThrough).toBe(1);
   });
 
   it('in memory (file undefined) never writes, and a seed is copied, not shared', async () => {
@@ -305,6 +363,7 @@ describe('MailboxLedger', () => {
       mailbox: 'INBOX',
       uidValidity: '5',
       lastUid: 10,
+      seq: 0,
       inflight: [],
       inflightThrough: 0,
       retry: {},
