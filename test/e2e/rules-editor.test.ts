@@ -318,6 +318,16 @@ describe.skipIf(chromiumMissing)(
       await undo.click();
       await poll(() => ruleIds()).toEqual(['exmh-copy', 'exmh']);
       expect(h.settings.get().rules[0]?.enabled).toBe(false);
+
+      // A double click deletes one rule, not also the one that moves up under the pointer.
+      await page.getByRole('button', { name: 'Delete: exmh (copy)' }).dblclick();
+      await poll(() => ruleIds()).toEqual(['exmh']);
+      // Two deletes in a row: one Undo brings both back, in their order.
+      await page.getByRole('button', { name: 'Delete: exmh', exact: true }).click();
+      await poll(() => ruleIds()).toEqual([]);
+      await shown(page.getByText('Deleted 2 rules: “exmh (copy)”, “exmh”.'));
+      await page.getByRole('button', { name: 'Undo' }).click();
+      await poll(() => ruleIds()).toEqual(['exmh-copy', 'exmh']);
       await page.getByRole('button', { name: 'Delete: exmh (copy)' }).click();
       await poll(() => ruleIds()).toEqual(['exmh']);
     });

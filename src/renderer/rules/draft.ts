@@ -569,3 +569,22 @@ export function describeActions(rule: Pick<Rule, 'actions' | 'category'>): strin
   if (rule.category !== undefined) parts.push(`category ${rule.category}`);
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
+
+/** A rule taken out of the list, and where it was (in the list as it was then). */
+export interface Deletion<T> {
+  item: T;
+  index: number;
+}
+
+/**
+ * The list with every deletion put back where it was: undone newest first, each into the list
+ * as it stood when it was deleted, so two quick deletes come back in their old order.
+ */
+export function restoreDeleted<T>(list: readonly T[], deletions: readonly Deletion<T>[]): T[] {
+  let out = [...list];
+  for (let k = deletions.length - 1; k >= 0; k--) {
+    const d = deletions[k]!;
+    out = insertAt(out, d.index, d.item);
+  }
+  return out;
+}

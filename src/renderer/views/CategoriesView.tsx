@@ -254,7 +254,10 @@ export function CategoriesView() {
                   <button
                     type="button"
                     aria-label={`Delete: ${c.name}`}
-                    onClick={() => (users.length > 0 ? setConfirmDelete(i) : remove(i))}
+                    onClick={(e) =>
+                      // The second click of a double click would hit the next row's Delete.
+                      e.detail < 2 && (users.length > 0 ? setConfirmDelete(i) : remove(i))
+                    }
                   >
                     Delete
                   </button>

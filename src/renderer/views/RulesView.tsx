@@ -7,8 +7,9 @@ import {
   describeCondition,
   duplicateRule,
   fromRule,
-  insertAt,
   moveItem,
+  restoreDeleted,
+  type Deletion,
   newRuleDraft,
   type RuleDraft,
 } from '../rules/draft';
@@ -31,7 +32,9 @@ export function RulesView() {
   const [editing, setEditing] = useState<
     { draft: RuleDraft; index: number | undefined; n: number } | undefined
   >();
-  const [deleted, setDeleted] = useState<{ rule: Rule; index: number } | undefined>();
+  // Every delete since the bar was last dismissed: a double click deletes twice (the next row
+  // moves under the pointer), and both must come back with one Undo.
+  const [deleted, setDeleted] = useState<Deletion<Rule>[] | undefined>();
   const [announce, setAnnounce] = useState('');
   const [saveError, setSaveError] = useState<string | undefined>();
   const [drag, setDrag] = useState<{ from: number; to: number | undefined } | undefined>();
@@ -135,17 +138,18 @@ export function RulesView() {
       `Deleted “${rule.name}”.`,
     ).then((ok) => {
       if (!ok) return;
-      setDeleted({ rule, index });
+      setDeleted((d) => [...(d ?? []), { item: rule, index }]);
     });
   }
 
   function undoDelete(): void {
-    if (!deleted) return;
-    const { rule, index } = deleted;
+    if (!deleted?.length) return;
     setDeleted(undefined);
-    void commit(insertAt(rules, index, rule), `Restored “${rule.name}”.`).then(
-      (ok) => ok && setReturnFocus(rule.id),
-    );
+    const first = deleted[0]!.item;
+    void commit(
+      restoreDeleted(rules, deleted),
+      `Restored ${deleted.map((d) => `“${d.item.name}”`).join(', ')}.`,
+    ).then((ok) => ok && setReturnFocus(first.id));
   }
 
   function onRowKey(e: KeyboardEvent<HTMLLIElement>, i: number): void {
@@ -223,7 +227,10 @@ export function RulesView() {
       )}
       {deleted && (
         <div className="undo-bar" role="status">
-          <span>Deleted “{deleted.rule.name}”.</span>
+          <span>
+            Deleted {deleted.length > 1 ? `${deleted.length} rules: ` : ''}
+            {deleted.map((d) => `“${d.item.name}”`).join(', ')}.
+          </span>
           <button ref={undoButton} type="button" onClick={undoDelete}>
             Undo
           </button>
@@ -342,11 +349,19 @@ export function RulesView() {
                   <button
                     type="button"
                     aria-label={`Duplicate: ${r.name}`}
-                    onClick={() => void commit(duplicateRule(rules, i), `Duplicated “${r.name}”.`)}
+                    onClick={(e) =>
+                      // The second click of a double click: the first already did it.
+                      e.detail < 2 &&
+                      void commit(duplicateRule(rules, i), `Duplicated “${r.name}”.`)
+                    }
                   >
                     Duplicate
                   </button>
-                  <button type="button" aria-label={`Delete: ${r.name}`} onClick={() => remove(i)}>
+                  <button
+                    type="button"
+                    aria-label={`Delete: ${r.name}`}
+                    onClick={(e) => e.detail < 2 && remove(i)}
+                  >
                     Delete
                   </button>
                 </div>

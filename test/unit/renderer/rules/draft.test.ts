@@ -21,6 +21,7 @@ import {
   withField,
   withOperator,
   type RuleDraft,
+  restoreDeleted,
 } from '../../../../src/renderer/rules/draft.js';
 import { demoRules } from '../../../helpers/solon-config.js';
 
@@ -238,5 +239,23 @@ describe('the list', () => {
       }),
     ).toBe('move to A, stop, category c');
     expect(describeActions({ actions: [] })).toBe('nothing');
+  });
+});
+
+describe('restoreDeleted', () => {
+  it('puts quick deletes back where they were, in their order', () => {
+    // [a b c d]: delete b (index 1) → [a c d], then c (now index 1) → [a d].
+    const restored = restoreDeleted(
+      ['a', 'd'],
+      [
+        { item: 'b', index: 1 },
+        { item: 'c', index: 1 },
+      ],
+    );
+    expect(restored).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('with nothing deleted gives the list as it is', () => {
+    expect(restoreDeleted(['a'], [])).toEqual(['a']);
   });
 });
