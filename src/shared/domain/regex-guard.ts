@@ -52,8 +52,12 @@ function describeSyntaxError(e: RE2JSSyntaxException, source: string): string {
       if (at.endsWith('+'))
         return `possessive quantifier \`${at}\` is not supported (${SYNTAX_HINT})`;
       return `nested repetition \`${at}\` is not allowed`;
-    case 'invalid repeat count':
+    case 'invalid repeat count': {
+      const m = /^\{(\d+),(\d+)\}$/.exec(at);
+      if (m && Number(m[1]) > Number(m[2]))
+        return `repeat count \`${at}\` has its minimum above its maximum`;
       return `repeat count \`${at}\` is too large (at most 1000, nested repeats multiplied)`;
+    }
     default:
       return at === '' ? code : `${code}: \`${at}\``;
   }

@@ -117,6 +117,15 @@ describe('readReply', () => {
     }
   });
 
+  it('a name with spaces around it is quoted as it came, not as the category it looks like', () => {
+    const r = readReply(chat('{"category":" PROMOTIONS "}'), allowed);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.failure.reason).toBe(
+        'the model answered " PROMOTIONS ", which is not one of the categories',
+      );
+  });
+
   it('finish_reason "length" is a cut reply, even when what came parses', () => {
     const r = readReply(chat('{"category":"PROMO', 'length'), allowed);
     expect(r).toMatchObject({

@@ -40,6 +40,7 @@ describe('checkRegex', () => {
     ['[abc', /^missing closing \]/],
     ['*a', /missing argument to repetition operator/],
     ['a{1001}', /repeat count `\{1001\}` is too large/],
+    ['a{2,1}', /repeat count `\{2,1\}` has its minimum above its maximum/],
     ['(a{100}){100}', /repeat count .* too large/],
     ['[a-z]{1000}[0-9]{1000}', /too complex \(\d+ instructions, at most 2000\)/],
   ])('refuses %s with a clear message', (source, message) => {

@@ -250,7 +250,8 @@ export function readReply(bodyText: string, allowed: readonly string[]): ReplyRe
       answer: content,
       failure: {
         kind: 'unknown-category',
-        reason: `the model answered ${quote(name)}, which is not one of the categories`,
+        // Quoted as it came (spaces too): " RECEIPTS " is not RECEIPTS.
+        reason: `the model answered ${JSON.stringify(name.length > 120 ? `${name.slice(0, 119)}…` : name)}, which is not one of the categories`,
       },
     };
   return { ok: true, category: found === NONE ? undefined : found, answer: content };
