@@ -1,5 +1,7 @@
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../src/shared/domain/account.js';
 import { parseConfig } from '../../src/main/core/config/load-config.js';
@@ -138,6 +140,26 @@ describe('testConnection', () => {
     if (r.ok) throw new Error('unreachable');
     expect(r.message).toMatch(/self-signed/);
     expect(r.message).toContain(`127.0.0.1:${account.port}`);
+  });
+
+  // A text file with no certificate in it (the user picked the wrong file).
+  const notPem = join(tmpdir(), `solon-not-a-ca-${process.pid}.txt`);
+  beforeAll(() => writeFile(notPem, 'my-laptop\n'));
+  it.each([
+    [
+      'does not exist',
+      () => join(tmpdir(), 'solon-no-such-ca.pem'),
+      /cannot read the CA file .*ENOENT/,
+    ],
+    ['is not a certificate', () => notPem, /holds no certificate \(expected PEM/],
+  ])('says what is wrong with a CA file that %s (not "untrusted")', async (_what, file, reason) => {
+    const { account, password, settings } = setup('alice');
+    const r = await testConnection({ ...account, caFile: file() }, password, settings, log);
+    expect(r).toMatchObject({ ok: false, kind: 'tls' });
+    if (r.ok) throw new Error('unreachable');
+    expect(r.message).toMatch(/^Cannot use the CA certificate file: /);
+    expect(r.message).toMatch(reason);
+    expect(r.message).not.toMatch(/self-signed|trusted/);
   });
 });
 

@@ -47,7 +47,7 @@ export class ImapSession {
     timings: SessionTimings,
     log: Logger,
   ): Promise<ImapSession> {
-    const ca = account.caFile ? await readFile(account.caFile, 'utf8') : undefined;
+    const ca = account.caFile ? await readCaFile(account.caFile) : undefined;
     if (account.insecureSkipVerify)
       log.warn('TLS certificate verification is OFF for this account (insecureSkipVerify)');
     const options: ImapFlowOptions = {
@@ -174,4 +174,30 @@ function imapflowLogger(log: Logger): ImapFlowOptions['logger'] {
     warn: pass('debug'),
     error: pass('debug'),
   };
+}
+
+/**
+ * The account's CA file, or a TLS failure that says what is wrong with it: a file that cannot
+ * be read, or one without a PEM certificate in it (Node would take it silently and then call
+ * the server's certificate untrusted, which sends the user looking in the wrong place).
+ */
+async function readCaFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new FailureError({
+      kind: 'tls',
+      code: 'CA_FILE',
+      reason: `cannot read the CA file ${file} (${code})`,
+    });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new FailureError({
+      kind: 'tls',
+      code: 'CA_FILE',
+      reason: `the CA file ${file} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)`,
+    });
+  return text;
 }

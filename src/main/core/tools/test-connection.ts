@@ -94,6 +94,12 @@ function describeFailure(
         message: `Could not connect to ${where}: ${f.reason}.`,
       };
     case 'tls': {
+      if (code === 'CA_FILE')
+        return {
+          ok: false,
+          kind: 'tls',
+          message: `Cannot use the CA certificate file: ${f.reason}.`,
+        };
       const what = certProblems[code];
       return {
         ok: false,
