@@ -267,7 +267,7 @@ describe('each failure leaves the message alone, says why, and marks the classif
       child: () => log,
     };
     server.script(
-      { status: 401, body: { error: { message: 'bad key' } } },
+      { status: 401, body: { error: { message: `bad key ${API_KEY}` } } },
       { status: 500, body: 'x' },
       { status: 500, body: 'x' },
       answer('PROMOTIONS'),

@@ -90,7 +90,10 @@ export async function exchange(o: HttpOptions): Promise<HttpAnswer | Failure> {
         reason: `the server's answer is over ${MAX_ANSWER_BYTES / 1024} KiB; not a chat completion`,
       };
     }
-    return { status: res.status, text };
+    // A server may quote the key it refused ("invalid key sk-…"); its words reach the activity
+    // log and the window, the key must not.
+    const key = o.apiKey;
+    return { status: res.status, text: key ? text.split(key).join('[API key]') : text };
   } catch (err) {
     if (ctrl.signal.aborted && ctrl.signal.reason === TIMEOUT)
       return { kind: 'timeout', reason: `no answer within ${seconds(o.timeoutMs)}` };
