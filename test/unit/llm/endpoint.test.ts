@@ -49,6 +49,14 @@ describe('testLlmEndpoint (GET {baseUrl}/models)', () => {
     expect(r.message).toBe('the server does not list the model "llama3:70b"; it has: a, b');
   });
 
+  it('a URL Save would refuse is never asked (a query may carry a secret)', async () => {
+    const bad = { ...settings(), baseUrl: `${server.baseUrl}?k=SECRET` };
+    const r = await testLlmEndpoint(bad, undefined);
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/^the endpoint URL is not usable: /);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('refused', async () => {
     const r = await testLlmEndpoint(settings({ baseUrl: await refusedBaseUrl() }), undefined);
     expect(r.ok).toBe(false);

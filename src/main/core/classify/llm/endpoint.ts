@@ -2,7 +2,7 @@
  * The endpoint's health check (GET {baseUrl}/models), for the settings view's "Test" button and
  * for picking the server's model when none is configured.
  */
-import type { LlmSettings } from '../../../../shared/domain/config.js';
+import { LlmSettings } from '../../../../shared/domain/config.js';
 import { systemClock, type Clock } from '../../ports.js';
 import { endpointUrl, exchange, hostOf, statusFailure } from './http.js';
 import type { Failure } from './protocol.js';
@@ -71,6 +71,16 @@ export async function testLlmEndpoint(
   apiKey: string | undefined,
   opts: { fetch?: typeof fetch; clock?: Clock } = {},
 ): Promise<{ ok: boolean; ms: number; models: string[]; message: string }> {
+  // The same check Save makes: a URL Save would refuse is never asked (it may carry a secret
+  // in its query, and a path built on it means nothing).
+  const url = LlmSettings.shape.baseUrl.safeParse(settings.baseUrl);
+  if (!url.success)
+    return {
+      ok: false,
+      ms: 0,
+      models: [],
+      message: `the endpoint URL is not usable: ${url.error.issues[0]?.message ?? 'invalid'}`,
+    };
   const started = performance.now();
   const list = await listModels(settings, apiKey, opts);
   const ms = Math.round(performance.now() - started);
