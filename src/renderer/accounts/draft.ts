@@ -6,6 +6,7 @@
 import type { ConnectionTest } from '../../shared/contract';
 import {
   Account,
+  ACCOUNT_ID_MAX,
   accountPort,
   type PasswordSource,
   type TlsMode,
@@ -104,8 +105,10 @@ export function deriveId(user: string, host: string, taken: ReadonlySet<string> 
   const base =
     slug(at > 0 ? `${u.slice(0, at)}-${u.slice(at + 1)}` : server ? `${u}-${server}` : u) ||
     'account';
-  // An id starts with a letter or a digit (it names a folder).
-  const id = /^[a-z0-9]/.test(base) ? base : `a-${base}`;
+  // An id starts with a letter or a digit and is short (it names a folder).
+  const id = (/^[a-z0-9]/.test(base) ? base : `a-${base}`)
+    .slice(0, ACCOUNT_ID_MAX - 4)
+    .replace(/[-_]+$/, '');
   if (!taken.has(id)) return id;
   for (let n = 2; ; n++) if (!taken.has(`${id}-${n}`)) return `${id}-${n}`;
 }

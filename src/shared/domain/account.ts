@@ -24,11 +24,15 @@ export type PasswordSource = z.infer<typeof PasswordSource>;
 export const TlsMode = z.enum(['implicit', 'starttls']);
 export type TlsMode = z.infer<typeof TlsMode>;
 
+/** An account id names a folder: well under any file system's 255-byte name limit. */
+export const ACCOUNT_ID_MAX = 64;
+
 export const Account = z
   .object({
     /** Stable id: names the account in status, logs and the data folder. */
     id: z
       .string()
+      .max(ACCOUNT_ID_MAX, `at most ${ACCOUNT_ID_MAX} characters (it names a folder)`)
       .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'use letters, digits, - and _ (it names a folder)'),
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535).optional(),

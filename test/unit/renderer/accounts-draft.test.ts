@@ -18,7 +18,7 @@ import {
   withAccount,
   type AccountDraft,
 } from '../../../src/renderer/accounts/draft.js';
-import { Account } from '../../../src/shared/domain/account.js';
+import { Account, ACCOUNT_ID_MAX } from '../../../src/shared/domain/account.js';
 
 const filled = (over: Partial<AccountDraft> = {}): AccountDraft => ({
   ...newDraft(),
@@ -58,8 +58,13 @@ describe('deriveId', () => {
       ['a@b', 'c'],
       ['-x-', '--'],
       ['日本', '例え.jp'],
+      ['u'.repeat(5_000), 'example.com'],
     ] as const) {
-      expect(deriveId(u, h)).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+      const id = deriveId(u, h);
+      expect(id).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
+      expect(Account.shape.id.safeParse(id).success).toBe(true);
+      // Room for the -2, -3… that keeps it unique.
+      expect(deriveId(u, h, new Set([id])).length).toBeLessThanOrEqual(ACCOUNT_ID_MAX);
     }
   });
 });
