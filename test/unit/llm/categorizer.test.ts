@@ -360,6 +360,19 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 10; i++) await c(message(), categories);
     expect(server.chats()).toHaveLength(10);
   });
+
+  it('a live server refusing one request (HTTP 400, too long) does not open it either', async () => {
+    server.fallback({
+      status: 400,
+      body: { error: { message: 'the request exceeds the context size' } },
+    });
+    const c = make();
+    for (let i = 0; i < 10; i++) {
+      const r = await c(message(), categories);
+      expect(r.note).toMatch(/HTTP 400: the request exceeds the context size; left as it is$/);
+    }
+    expect(server.chats()).toHaveLength(10);
+  });
 });
 
 describe('limits', () => {

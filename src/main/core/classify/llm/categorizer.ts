@@ -112,7 +112,7 @@ export function createLlmCategorizer(opts: LlmCategorizerOptions): LlmCategorize
     if (!list.ok) {
       // A server that is down or refuses us fails the message; one that answers without a
       // usable list is asked without a model name (llama.cpp serves the model it loaded).
-      if (list.failure.kind !== 'http' && list.failure.kind !== 'not-openai') return list.failure;
+      if (!['http', 'rejected', 'not-openai'].includes(list.failure.kind)) return list.failure;
       model = '';
       return { model: undefined };
     }
@@ -281,7 +281,7 @@ export async function categorizeOnce(
   if (!model) {
     const list = await listModels(settings, apiKey, { fetch: doFetch, clock });
     if (list.ok) model = list.models[0];
-    else if (list.failure.kind !== 'http' && list.failure.kind !== 'not-openai')
+    else if (!['http', 'rejected', 'not-openai'].includes(list.failure.kind))
       return { category: undefined, ms: elapsed(), answer: '', reason: list.failure.reason };
   }
   try {

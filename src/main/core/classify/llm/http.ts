@@ -181,7 +181,10 @@ export function statusFailure(status: number, text: string): Failure {
       kind: 'auth',
       reason: `HTTP ${status}: the server refused the API key${said ? ` (${said})` : ''}; check it in the settings`,
     };
-  return { kind: 'http', reason: `HTTP ${status}${said ? `: ${said}` : ''}` };
+  const reason = `HTTP ${status}${said ? `: ${said}` : ''}`;
+  // A 4xx other than these is about this request (e.g. too long for the model's context).
+  const aboutRequest = status >= 400 && status < 500 && ![404, 408, 429].includes(status);
+  return { kind: aboutRequest ? 'rejected' : 'http', reason };
 }
 
 /** `error.message` of an OpenAI-style error body, else the body's start; one line, capped. */

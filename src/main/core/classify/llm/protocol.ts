@@ -27,8 +27,13 @@ export type FailureKind =
   | 'network'
   /** HTTP 401/403: a missing or wrong API key. */
   | 'auth'
-  /** Any other HTTP error status. */
+  /** Any other HTTP error status: 5xx, 404 (wrong URL), 408, 429. */
   | 'http'
+  /**
+   * HTTP 4xx about this request, not the server (400 "too long for the context", 413, 422):
+   * the server is alive, so it does not count towards the circuit breaker.
+   */
+  | 'rejected'
   /** Answered, but not as an OpenAI-compatible server would (no choices[].message). */
   | 'not-openai'
   /** finish_reason "length": the reply was cut at max_tokens. */
@@ -64,6 +69,7 @@ export const FAILURE_POLICY: Record<FailureKind, { retry: boolean; endpoint: boo
   network: { retry: true, endpoint: true },
   auth: { retry: false, endpoint: true },
   http: { retry: false, endpoint: true }, // 5xx and 429 are retried: see isRetryableStatus
+  rejected: { retry: false, endpoint: false },
   'not-openai': { retry: false, endpoint: true },
   truncated: { retry: false, endpoint: false },
   'invalid-json': { retry: false, endpoint: false },
