@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
 import { configFor, demoFolders, projectRoot } from '../test/helpers/solon-config.js';
 import { exited } from '../test/helpers/solon-process.js';
-import { bundle } from './lib/build-cli.js';
+import { bundle, CLI_NODE_FLAGS } from './lib/build-cli.js';
 import {
   commandCounts,
   commandCountingConfig,
@@ -196,10 +196,11 @@ function spawnSubject(
   file: string,
   args: string[],
   logFile: string,
+  nodeFlags: readonly string[] = [],
 ): ChildProcess {
   const child = spawn(
     process.execPath,
-    [...(runtime === 'tsx' ? ['--import', 'tsx'] : []), file, ...args],
+    [...nodeFlags, ...(runtime === 'tsx' ? ['--import', 'tsx'] : []), file, ...args],
     {
       cwd: projectRoot,
       env: { ...process.env, [PASSWORD_ENV]: PASSWORD },
@@ -314,7 +315,14 @@ async function main(): Promise<void> {
         spec.runtime === 'node'
           ? built['src/main/cli.ts']!
           : path.join(projectRoot, 'src', 'main', 'cli.ts');
-      child = spawnSubject(spec.runtime, file, ['run', '--config', configFile], logFile);
+      // The bundle runs as its first line says (CLI_NODE_FLAGS); the tsx run as `npm run solon`.
+      child = spawnSubject(
+        spec.runtime,
+        file,
+        ['run', '--config', configFile],
+        logFile,
+        spec.runtime === 'node' ? CLI_NODE_FLAGS : [],
+      );
       readyMarkers = users.map((u) => `account ${u}: watching`);
     } else {
       const rawSpec: RawIdleSpec = {

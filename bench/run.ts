@@ -26,7 +26,7 @@ import { distinctById, rawHeader } from '../test/helpers/corpus-expect.js';
 import { startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
 import { projectRoot } from '../test/helpers/solon-config.js';
 import { benchFolders, benchRules } from './lib/bench-rules.js';
-import { bundle } from './lib/build-cli.js';
+import { bundle, CLI_NODE_FLAGS } from './lib/build-cli.js';
 import { killAllSync } from './lib/child.js';
 import { IMAPFILTER, PASSWORD, type BenchContext, type SolonBuild } from './lib/context.js';
 import { deliverMany } from './lib/maildir.js';
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   const rows = resultRows(results);
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
   const table = markdownTable(rows);
-  const header = `\`${command}\` — ${new Date().toISOString().slice(0, 10)}, ${minutes} min, ${hostInfo.cpus} cores (load ${hostInfo.loadAverage1mAtStart} at start), Node ${hostInfo.node}, ${hostInfo.dovecot}, ${hostInfo.imapfilter}. Solon is the bundled CLI run with plain node.`;
+  const header = `\`${command}\` — ${new Date().toISOString().slice(0, 10)}, ${minutes} min, ${hostInfo.cpus} cores (load ${hostInfo.loadAverage1mAtStart} at start), Node ${hostInfo.node}, ${hostInfo.dovecot}, ${hostInfo.imapfilter}. Solon is the bundled CLI run as its first line says (\`node ${CLI_NODE_FLAGS.join(' ')} cli.mjs\`).`;
   process.stdout.write(`\n${header}\n\n${table}\n\n`);
   doc.minutes = Number(minutes);
   doc.table = table;

@@ -5,6 +5,7 @@ import type { RuleInput } from '../../src/shared/domain/rule.js';
 import type { Dovecot } from '../../test/helpers/dovecot.js';
 import { configFor } from '../../test/helpers/solon-config.js';
 import { imapfilterConfig } from '../peers/imapfilter-config.js';
+import { CLI_NODE_FLAGS } from './build-cli.js';
 import { Child } from './child.js';
 
 /** One password for every bench user, passed to the subjects in this environment variable. */
@@ -18,7 +19,7 @@ export interface SolonBuild {
   key: string;
   /** What the table calls it. */
   label: string;
-  /** The bundled cli.mjs, run with plain node. */
+  /** The bundled cli.mjs, run with node and CLI_NODE_FLAGS, as its first line says. */
   cli: string;
 }
 
@@ -94,7 +95,7 @@ export async function startSolon(
   const c = new Child(
     `${build.label} (${name})`,
     process.execPath,
-    [build.cli, 'run', '--config', configFile],
+    [...CLI_NODE_FLAGS, build.cli, 'run', '--config', configFile],
     { env, logFile: path.join(ctx.dir, `${name}.log`) },
   );
   await c.waitFor(/account \S+: watching/, 60_000);

@@ -14,6 +14,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RuleInput } from '../../src/shared/domain/rule.js';
+import { CLI_NODE_FLAGS } from '../lib/build-cli.js';
 import { timedRun } from '../lib/child.js';
 import {
   env,
@@ -82,11 +83,16 @@ export async function runBacklog(
       label: s.label,
       user,
       run: () =>
-        timedRun(s.label, process.execPath, [s.cli, 'run', '--once', '--config', cfg.file], {
-          env,
-          logFile: path.join(ctx.dir, `bl-${s.key}.log`),
-          deadlineMs: RUN_DEADLINE_MS,
-        }),
+        timedRun(
+          s.label,
+          process.execPath,
+          [...CLI_NODE_FLAGS, s.cli, 'run', '--once', '--config', cfg.file],
+          {
+            env,
+            logFile: path.join(ctx.dir, `bl-${s.key}.log`),
+            deadlineMs: RUN_DEADLINE_MS,
+          },
+        ),
     });
   }
   const lua = await imapfilterLua(ctx, 'bl-imapfilter', opts.rules, 'once', 'bl-imapfilter');
