@@ -126,12 +126,15 @@ const SIZE_UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
  * rule means the same thing there.
  */
 export function parseSize(value: string | number | undefined): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  // Beyond 2^53 a number is no longer exact (and no message is that large): refused.
+  const exact = (n: number): number | undefined =>
+    Number.isFinite(n) && n >= 0 && n <= Number.MAX_SAFE_INTEGER ? n : undefined;
+  if (typeof value === 'number') return exact(value);
   if (value === undefined) return undefined;
   const m = SIZE_PATTERN.exec(value.trim());
   if (m === null) return undefined;
   const unit = m[2]?.toLowerCase() as keyof typeof SIZE_UNITS | undefined;
-  return Math.round(Number(m[1]) * (unit === undefined ? 1 : SIZE_UNITS[unit]));
+  return exact(Math.round(Number(m[1]) * (unit === undefined ? 1 : SIZE_UNITS[unit])));
 }
 
 const TEXT_OPS = ['contains', 'equals', 'starts-with', 'ends-with', 'matches'] as const;

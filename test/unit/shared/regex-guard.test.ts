@@ -91,6 +91,10 @@ describe('parseSize', () => {
     ['-5k', undefined],
     ['10i', undefined],
     [undefined, undefined],
+    // Past 2^53 a number is not exact: refused rather than saved as something else.
+    [1e20, undefined],
+    ['99999999999999999999', undefined],
+    ['9007199254740991', Number.MAX_SAFE_INTEGER],
   ])('%j → %s', (input, want) => {
     expect(parseSize(input)).toBe(want);
   });
