@@ -11,6 +11,7 @@ import { distinctById, idOf, normId } from './corpus-expect.js';
 import type { Dovecot } from './dovecot.js';
 import { startFaultProxy } from './fault-proxy.js';
 import { configFor, sortEverything } from './solon-config.js';
+import { mulberry32 } from './random.js';
 
 export interface ChaosReport {
   seconds: number;
@@ -41,18 +42,6 @@ const FAULTS = [
   'restart',
 ] as const;
 type Fault = (typeof FAULTS)[number];
-
-/** Small deterministic PRNG, so a failing run can be replayed with its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'rea
 import { isSolonError } from '../../shared/contract';
 import type { Category, Rule } from '../../shared/domain/rule';
 import { errorText } from '../format';
+import { EditorHead } from '../rules/EditorHead';
 import { ActionRows } from '../rules/ActionRows';
 import { FieldError, describedBy } from '../rules/FieldError';
 import { actionTypes, type FieldErrors } from '../rules/draft';
@@ -128,32 +129,17 @@ export function CategoryEditor(props: {
 
   return (
     <div className="category-editor">
-      <div className="editor-head">
-        <button type="button" onClick={() => (dirty ? setLeaving(true) : props.onClose())}>
-          ← All categories
-        </button>
-        <h2 ref={heading} tabIndex={-1}>
-          {index === undefined ? 'New category' : `Edit category: ${baseline.name}`}
-        </h2>
-      </div>
-      {leaving && (
-        <div className="confirm" role="alertdialog" aria-label="Unsaved changes">
-          <p>This category has changes that are not saved.</p>
-          <div className="buttons">
-            <button type="button" onClick={props.onClose}>
-              Discard changes
-            </button>
-            <button type="button" className="primary" onClick={() => setLeaving(false)}>
-              Keep editing
-            </button>
-          </div>
-        </div>
-      )}
-      {banner && (
-        <p role="alert" className="banner error">
-          {banner}
-        </p>
-      )}
+      <EditorHead
+        list="categories"
+        what="category"
+        title={index === undefined ? 'New category' : `Edit category: ${baseline.name}`}
+        heading={heading}
+        dirty={dirty}
+        leaving={leaving}
+        setLeaving={setLeaving}
+        onClose={props.onClose}
+        banner={banner}
+      />
       <form ref={form} className="box editor-form" noValidate onSubmit={(e) => void save(e)}>
         <div className="form-grid">
           <label htmlFor={`${id}-name`}>Name</label>

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'rea
 import { isSolonError } from '../../shared/contract';
 import type { Rule } from '../../shared/domain/rule';
 import { errorText } from '../format';
+import { EditorHead } from './EditorHead';
 import { ActionRows } from './ActionRows';
 import { ConditionRows } from './ConditionRows';
 import { FieldError, describedBy } from './FieldError';
@@ -178,32 +179,17 @@ export function RuleEditor(props: {
 
   return (
     <div className="rule-editor">
-      <div className="editor-head">
-        <button type="button" onClick={() => (dirty ? setLeaving(true) : props.onClose())}>
-          ← All rules
-        </button>
-        <h2 ref={heading} tabIndex={-1}>
-          {index === undefined ? 'New rule' : `Edit rule: ${baseline.name}`}
-        </h2>
-      </div>
-      {leaving && (
-        <div className="confirm" role="alertdialog" aria-label="Unsaved changes">
-          <p>This rule has changes that are not saved.</p>
-          <div className="buttons">
-            <button type="button" onClick={props.onClose}>
-              Discard changes
-            </button>
-            <button type="button" className="primary" onClick={() => setLeaving(false)}>
-              Keep editing
-            </button>
-          </div>
-        </div>
-      )}
-      {banner && (
-        <p role="alert" className="banner error">
-          {banner}
-        </p>
-      )}
+      <EditorHead
+        list="rules"
+        what="rule"
+        title={index === undefined ? 'New rule' : `Edit rule: ${baseline.name}`}
+        heading={heading}
+        dirty={dirty}
+        leaving={leaving}
+        setLeaving={setLeaving}
+        onClose={props.onClose}
+        banner={banner}
+      />
       <form ref={form} className="box editor-form" onSubmit={(e) => void save(e)} noValidate>
         <div className="form-grid">
           <label htmlFor={`${id}-name`}>Name</label>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, sample } from '../../../bench/lib/sample.js';
+import { sample } from '../../../bench/lib/sample.js';
+import { mulberry32 } from '../../helpers/random.js';
 import {
   addedOverFloor,
   median,
