@@ -124,24 +124,8 @@ export class MailboxLedger {
       seq: 0,
     };
     if (!file) return new MailboxLedger(undefined, seed ? structuredClone(seed) : fresh);
-    const text = await readFileIfExists(file);
-    if (text === undefined) return new MailboxLedger(file, await withJournal(file, fresh));
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new Error(
-        `ledger ${file} is damaged (${(err as Error).message}); move it aside to start over`,
-        { cause: err },
-      );
-    }
-    const parsed = LedgerState.safeParse(json);
-    if (!parsed.success) {
-      throw new Error(
-        `ledger ${file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); move it aside to start over`,
-      );
-    }
-    return new MailboxLedger(file, await withJournal(file, parsed.data));
+    const state = (await readState(file, LedgerState, 'ledger')) ?? fresh;
+    return new MailboxLedger(file, await withJournal(file, state));
   }
 
   /** True once this mailbox has been seen (a first run starts at UIDNEXT). */
@@ -259,7 +243,7 @@ export class MailboxLedger {
  * is seq 0). A checkpoint written before the journal existed may hold it itself; it is kept then.
  */
 async function withJournal(file: string, state: LedgerState): Promise<LedgerState> {
-  const journal = await readJournal(journalFile(file));
+  const journal = await readState(journalFile(file), Journal, 'journal');
   if (journal && journal.seq === state.seq && journal.inflight.length > 0) {
     state.inflight = journal.inflight;
     state.inflightThrough = journal.inflightThrough;
@@ -267,23 +251,27 @@ async function withJournal(file: string, state: LedgerState): Promise<LedgerStat
   return state;
 }
 
-/** The journal at `file`, or undefined when there is none or it cannot be read. */
-async function readJournal(file: string): Promise<z.infer<typeof Journal> | undefined> {
+/**
+ * The file's state, or undefined when there is no file. A file that is not JSON or not this
+ * schema is an error naming the file and the way out (never a silent fresh start: that would
+ * act on old mail again).
+ */
+async function readState<T>(
+  file: string,
+  schema: z.ZodType<T>,
+  what: 'ledger' | 'journal',
+): Promise<T | undefined> {
   const text = await readFileIfExists(file);
   if (text === undefined) return undefined;
+  const damaged = (why: string, cause?: unknown): Error =>
+    new Error(`${what} ${file} is damaged (${why}); move it aside to start over`, { cause });
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(
-      `journal ${file} is damaged (${(err as Error).message}); move it aside to start over`,
-      { cause: err },
-    );
+    throw damaged((err as Error).message, err);
   }
-  const parsed = Journal.safeParse(json);
-  if (!parsed.success)
-    throw new Error(
-      `journal ${file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); move it aside to start over`,
-    );
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw damaged(parsed.error.issues[0]?.message ?? 'invalid');
   return parsed.data;
 }
