@@ -16,8 +16,8 @@
  * and its logs). --engine NAME=MS (repeatable) overrides a Solon engine setting, e.g.
  * --engine probeIntervalMs=60000.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,8 +25,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
 import { configFor, demoFolders, projectRoot } from '../test/helpers/solon-config.js';
-import { exited } from '../test/helpers/solon-process.js';
 import { bundle, CLI_NODE_FLAGS } from './lib/build-cli.js';
+import { Child, killAllSync } from './lib/child.js';
 import {
   commandCounts,
   commandCountingConfig,
@@ -47,7 +47,6 @@ const PASSWORD = 'idle-bench-pw';
 const PASSWORD_ENV = 'IDLE_BENCH_PW';
 const MAILBOX = 'INBOX';
 const READY_DEADLINE_MS = 60_000;
-const STOP_GRACE_MS = 5_000;
 const TARGET_CPU_PERCENT = 0.1;
 const TARGET_RSS_MB = 100;
 
@@ -115,32 +114,15 @@ function parseOptions(argv: string[]): Options {
 // ---------------------------------------------------------------------------------------------
 // Cleanup: children, Dovecot, temp dir — on success, failure, Ctrl-C or SIGTERM.
 
-const children = new Set<ChildProcess>();
+const children = new Set<Child>();
 let dovecot: Dovecot | undefined;
 let tempDir: string | undefined;
 let keepTemp = false;
 let cleaning: Promise<void> | undefined;
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const gone = await Promise.race([
-      exited(child).then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS))),
-    ]);
-    clearTimeout(timer);
-    if (!gone) {
-      child.kill('SIGKILL');
-      await exited(child);
-    }
-  }
-  children.delete(child);
-}
-
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    await Promise.allSettled([...children].map(stopChild));
+    await Promise.allSettled([...children].map((c) => c.stop()));
     await dovecot?.stop().catch(() => undefined);
     if (tempDir && !keepTemp) await rm(tempDir, { recursive: true, force: true });
     else if (tempDir) say(`kept ${tempDir}`);
@@ -162,7 +144,7 @@ function installSignalHandlers(): void {
   // Last resort when the process exits some other way: only synchronous work runs here (the
   // Dovecot helper kills its own instance from its own exit hook).
   process.once('exit', () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    killAllSync();
     if (tempDir && !keepTemp) rmSync(tempDir, { recursive: true, force: true });
   });
 }
@@ -183,64 +165,46 @@ async function tail(file: string, lines = 30): Promise<string> {
 /** A measured child process. */
 interface Subject {
   spec: SubjectSpec;
-  child: ChildProcess;
-  pid: number;
+  child: Child;
   logFile: string;
-  /** Substrings that must all appear in the log once the subject is watching everything. */
+  /** Substrings that must all appear in its output once the subject is watching everything. */
   readyMarkers: string[];
 }
 
 /** `node FILE args` (bundle) or `node --import tsx FILE args`, output to logFile. */
 function spawnSubject(
-  runtime: 'node' | 'tsx',
+  spec: SubjectSpec,
   file: string,
   args: string[],
   logFile: string,
   nodeFlags: readonly string[] = [],
-): ChildProcess {
-  const child = spawn(
+): Child {
+  const child = new Child(
+    spec.label,
     process.execPath,
-    [...nodeFlags, ...(runtime === 'tsx' ? ['--import', 'tsx'] : []), file, ...args],
-    {
-      cwd: projectRoot,
-      env: { ...process.env, [PASSWORD_ENV]: PASSWORD },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    [...nodeFlags, ...(spec.runtime === 'tsx' ? ['--import', 'tsx'] : []), file, ...args],
+    { cwd: projectRoot, env: { [PASSWORD_ENV]: PASSWORD }, logFile },
   );
-  const out = createWriteStream(logFile, { flags: 'a' });
-  child.stdout.pipe(out, { end: false });
-  child.stderr.pipe(out, { end: false });
+  children.add(child);
   return child;
 }
 
 function assertAlive(s: Subject): void {
-  if (s.child.exitCode !== null || s.child.signalCode !== null)
-    throw new Error(
-      `${s.spec.label} exited (${String(s.child.exitCode ?? s.child.signalCode)}); log: ${s.logFile}`,
-    );
+  if (!s.child.running)
+    throw new Error(`${s.spec.label} exited; log: ${s.logFile}\n${s.child.tail()}`);
 }
 
+/** Every subject watching (its ready lines printed), by its output as it comes; no polling. */
 async function waitReady(subjects: Subject[]): Promise<void> {
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  const pending = new Set(subjects);
-  while (pending.size) {
-    for (const s of [...pending]) {
-      assertAlive(s);
-      const log = await readFile(s.logFile, 'utf8').catch(() => '');
-      if (s.readyMarkers.every((m) => log.includes(m))) {
-        say(`${s.spec.label} is watching (pid ${s.pid})`);
-        pending.delete(s);
-      }
-    }
-    if (!pending.size) return;
-    if (Date.now() > deadline) {
-      const s = [...pending][0]!;
-      throw new Error(
-        `${s.spec.label} not watching within ${READY_DEADLINE_MS / 1000} s (wanted: ${s.readyMarkers.join(' | ')})\n--- ${s.logFile} ---\n${await tail(s.logFile)}`,
+  await Promise.all(
+    subjects.map(async (s) => {
+      await s.child.waitFor(
+        (out) => s.readyMarkers.every((m) => out.includes(m)),
+        READY_DEADLINE_MS,
       );
-    }
-    await sleep(200);
-  }
+      say(`${s.spec.label} is watching (pid ${s.child.pid})`);
+    }),
+  );
 }
 
 interface ChildInfo {
@@ -294,7 +258,7 @@ async function main(): Promise<void> {
   for (const spec of SUBJECTS) {
     const users = usersOf(spec);
     const logFile = path.join(dir, `${spec.key}.log`);
-    let child: ChildProcess;
+    let child: Child;
     let readyMarkers: string[];
     if (spec.kind === 'solon') {
       for (const u of users) for (const f of demoFolders()) await d.createMailbox(u, f);
@@ -317,7 +281,7 @@ async function main(): Promise<void> {
           : path.join(projectRoot, 'src', 'main', 'cli.ts');
       // The bundle runs as its first line says (CLI_NODE_FLAGS); the tsx run as `npm run solon`.
       child = spawnSubject(
-        spec.runtime,
+        spec,
         file,
         ['run', '--config', configFile],
         logFile,
@@ -337,12 +301,10 @@ async function main(): Promise<void> {
         spec.runtime === 'node'
           ? built['bench/lib/raw-idle.ts']!
           : path.join(projectRoot, 'bench', 'lib', 'raw-idle.ts');
-      child = spawnSubject(spec.runtime, file, [specFile], logFile);
+      child = spawnSubject(spec, file, [specFile], logFile);
       readyMarkers = users.map((u) => `raw-idle ${u}/${MAILBOX}: idling`);
     }
-    children.add(child);
-    if (child.pid === undefined) throw new Error(`could not start ${spec.label}`);
-    subjects.push({ spec, child, pid: child.pid, logFile, readyMarkers });
+    subjects.push({ spec, child, logFile, readyMarkers });
   }
   await waitReady(subjects);
   if (opts.settleS > 0) {
@@ -356,15 +318,15 @@ async function main(): Promise<void> {
   for (const s of subjects) assertAlive(s);
   const logOffset = (await stat(d.logFile)).size;
   const cmdsBefore = await commandCounts(d);
-  const descStart = subjects.map((s) => childInfo(s.pid));
+  const descStart = subjects.map((s) => childInfo(s.child.pid));
   const rss: number[][] = subjects.map(() => []);
   const sampleRss = (): void =>
     subjects.forEach((s, i) => {
       assertAlive(s);
-      rss[i]!.push(readRssKb(s.pid));
+      rss[i]!.push(readRssKb(s.child.pid));
     });
   const t0 = performance.now();
-  const cpu0 = subjects.map((s) => readCpuTicks(s.pid));
+  const cpu0 = subjects.map((s) => readCpuTicks(s.child.pid));
   sampleRss();
   say(
     `measuring for ${opts.minutes} min (RSS every ${opts.intervalS} s); Ctrl-C stops and cleans up`,
@@ -382,18 +344,18 @@ async function main(): Promise<void> {
           subjects
             .map(
               (s, i) =>
-                `${s.spec.label} cpu ${((readCpuTicks(s.pid) - cpu0[i]!) / hz).toFixed(2)} s, rss ${mb(rss[i]!.at(-1)!).toFixed(1)} MiB`,
+                `${s.spec.label} cpu ${((readCpuTicks(s.child.pid) - cpu0[i]!) / hz).toFixed(2)} s, rss ${mb(rss[i]!.at(-1)!).toFixed(1)} MiB`,
             )
             .join('; '),
       );
     }
     if (next >= t0 + durationMs) break;
   }
-  const cpu1 = subjects.map((s) => readCpuTicks(s.pid));
+  const cpu1 = subjects.map((s) => readCpuTicks(s.child.pid));
   const t1 = performance.now();
   for (const s of subjects) assertAlive(s);
   const cmdsAfter = await commandCounts(d);
-  const descEnd = subjects.map((s) => childInfo(s.pid));
+  const descEnd = subjects.map((s) => childInfo(s.child.pid));
   const dovecotLog = await readFile(d.logFile);
   // ---- end of the window ----
 
@@ -419,7 +381,7 @@ async function main(): Promise<void> {
     return {
       key: s.spec.key,
       label: s.spec.label,
-      pid: s.pid,
+      pid: s.child.pid,
       cpuTicks: ticks,
       cpuSeconds: ticks / hz,
       cpuPercentOfCore: (ticks / hz / wallSeconds) * 100,

@@ -29,7 +29,6 @@ import { benchFolders, benchRules } from './lib/bench-rules.js';
 import { bundle, CLI_NODE_FLAGS } from './lib/build-cli.js';
 import { killAllSync } from './lib/child.js';
 import { IMAPFILTER, PASSWORD, type BenchContext, type SolonBuild } from './lib/context.js';
-import { deliverMany } from './lib/maildir.js';
 import { resultRows, type IdleFigures, type RecoveryFigures, type Results } from './lib/report.js';
 import { sample } from './lib/sample.js';
 import { markdownTable } from './lib/table.js';
@@ -162,11 +161,7 @@ async function main(): Promise<void> {
       if (only.has('backlog')) {
         const n = int('messages', 1);
         say(`backlog: writing ${n} messages into the stock Maildir`);
-        await deliverMany(
-          d,
-          STOCK_USER,
-          sample(corpus, n, SEED).map((m) => m.raw),
-        );
+        for (const m of sample(corpus, n, SEED)) await d.deliverToMaildir(STOCK_USER, m.raw);
         const indexed = (await d.mailboxCounts(STOCK_USER)).INBOX;
         if (indexed !== n) throw new Error(`stock INBOX holds ${indexed}, not ${n}`);
         results.backlog = await runBacklog(ctx, {

@@ -1,60 +1,23 @@
 // Delivery the way a local MTA does it (write into tmp/, rename into new/), and the moment a
 // message leaves INBOX seen on disk: inotify on the Maildir's new/ and cur/, so "acted on" is
 // timed without going through IMAP (whose IDLE notifications Dovecot delays by 500 ms).
-import { watch, type FSWatcher } from 'node:fs';
-import { chown, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { toCrlf } from '../../test/helpers/corpus.js';
 import type { Dovecot } from '../../test/helpers/dovecot.js';
 
-const NOBODY = 65534;
-let seq = 0;
-
-/** The Maildir of a user's INBOX in the private Dovecot (mail_location = maildir:…/mail/%u). */
-export function inboxDir(d: Dovecot, user: string): string {
-  return path.join(d.dir, 'mail', user);
-}
-
-async function ensureMaildir(box: string): Promise<void> {
-  for (const sub of ['tmp', 'new', 'cur']) {
-    await mkdir(path.join(box, sub), { recursive: true });
-    await chown(path.join(box, sub), NOBODY, NOBODY).catch(() => undefined);
-  }
-  await chown(box, NOBODY, NOBODY).catch(() => undefined);
-}
-
 /**
- * Deliver one message into the user's INBOX; resolves with its Maildir base name and the
- * moment (performance.now()) it appeared in new/ — the arrival time.
+ * Deliver one message into the user's INBOX as an MTA does (the Dovecot helper's Maildir
+ * delivery); resolves with its base name and the moment (performance.now()) it appeared in
+ * new/ — the arrival time.
  */
 export async function deliver(
   d: Dovecot,
   user: string,
   raw: Buffer,
 ): Promise<{ name: string; at: number }> {
-  const box = inboxDir(d, user);
-  await ensureMaildir(box);
-  const name = `${Date.now()}.M${process.pid}Q${seq++}.solon-bench`;
-  const tmp = path.join(box, 'tmp', name);
-  await writeFile(tmp, toCrlf(raw));
-  await chown(tmp, NOBODY, NOBODY).catch(() => undefined);
-  await rename(tmp, path.join(box, 'new', name));
+  const name = await d.deliverToMaildir(user, raw);
   return { name, at: performance.now() };
-}
-
-/** Write many messages straight into new/ (Dovecot indexes them at its next look). */
-export async function deliverMany(d: Dovecot, user: string, raws: Buffer[]): Promise<void> {
-  const box = inboxDir(d, user);
-  await ensureMaildir(box);
-  for (const raw of raws) {
-    const name = `${Date.now()}.M${process.pid}Q${seq++}.solon-bench`;
-    await writeFile(path.join(box, 'tmp', name), toCrlf(raw));
-    await rename(path.join(box, 'tmp', name), path.join(box, 'new', name));
-  }
-  for (const f of await readdir(path.join(box, 'new')))
-    await chown(path.join(box, 'new', f), NOBODY, NOBODY).catch(() => undefined);
 }
 
 /**
@@ -65,17 +28,19 @@ export async function deliverMany(d: Dovecot, user: string, raws: Buffer[]): Pro
 export class InboxWatch {
   private readonly watchers: FSWatcher[] = [];
   private readonly pending = new Map<string, (at: number) => void>();
-  private readonly newDir: string;
-  private readonly curDir: string;
 
-  constructor(d: Dovecot, user: string) {
-    const box = inboxDir(d, user);
-    this.newDir = path.join(box, 'new');
-    this.curDir = path.join(box, 'cur');
-  }
+  private newDir = '';
+  private curDir = '';
+
+  constructor(
+    private readonly d: Dovecot,
+    private readonly user: string,
+  ) {}
 
   async start(): Promise<void> {
-    await ensureMaildir(path.dirname(this.newDir));
+    const box = await this.d.maildir(this.user);
+    this.newDir = path.join(box, 'new');
+    this.curDir = path.join(box, 'cur');
     for (const dir of [this.newDir, this.curDir])
       this.watchers.push(watch(dir, (_event, file) => this.check(file?.toString())));
   }

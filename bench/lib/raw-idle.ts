@@ -17,7 +17,7 @@ export interface RawIdleSpec {
 }
 
 /** The client name sent in IMAP ID, so the server side can tell these sessions apart. */
-export const RAW_IDLE_CLIENT_NAME = 'raw-idle';
+const RAW_IDLE_CLIENT_NAME = 'raw-idle';
 
 const clients = new Set<ImapFlow>();
 let stopping = false;

@@ -1,4 +1,4 @@
-// The side-by-side result table (pure; unit-tested in test/unit/bench/table.test.ts).
+// The side-by-side result table (pure; unit-tested in test/unit/bench/report.test.ts).
 
 export interface Row {
   scenario: string;

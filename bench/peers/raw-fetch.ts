@@ -3,11 +3,9 @@
 // No classification, no state, no actions.
 //
 //   node out/bench/raw-fetch.mjs SPEC.json
-// SPEC.json: { host, port, caFile, user, passwordEnv, mailbox, query, headers? }, query one of
-//   "fields"     UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (headers)] — what
-//                Solon reads when its rules need no body (src/main/core/mail/fetch-plan.ts)
-//   "headers"    the same with the whole header block, BODY.PEEK[HEADER]
-//   "prefix16k"  UID ENVELOPE BODY.PEEK[]<0.16384> (the figure in DESIGN.md §4)
+// SPEC.json: { host, port, caFile, user, passwordEnv, mailbox, headers }: it fetches
+// UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (headers)], what Solon reads when
+// its rules need no body (src/main/core/mail/fetch-plan.ts).
 // Prints one JSON line: { "messages": n, "bytes": b, "ms": t } (t from login to the last row).
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -20,30 +18,22 @@ export interface RawFetchSpec {
   user: string;
   passwordEnv: string;
   mailbox: string;
-  query: 'fields' | 'headers' | 'prefix16k';
-  /** The header fields for query "fields". */
-  headers?: string[];
-}
-
-export const RAW_FETCH_CLIENT_NAME = 'raw-fetch';
-
-function queryOf(spec: RawFetchSpec): FetchQueryObject {
-  const facts = { uid: true, flags: true, size: true, internalDate: true };
-  switch (spec.query) {
-    case 'fields':
-      if (!spec.headers?.length) throw new Error('query "fields" needs headers');
-      return { ...facts, headers: spec.headers };
-    case 'headers':
-      return { ...facts, headers: true };
-    case 'prefix16k':
-      return { uid: true, envelope: true, source: { start: 0, maxLength: 16 * 1024 } };
-  }
+  /** The header fields to fetch (lower case). */
+  headers: string[];
 }
 
 async function main(): Promise<void> {
   const specFile = process.argv[2];
   if (!specFile) throw new Error('usage: raw-fetch SPEC.json');
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as RawFetchSpec;
+  if (!spec.headers?.length) throw new Error('the spec names no header fields');
+  const query: FetchQueryObject = {
+    uid: true,
+    flags: true,
+    size: true,
+    internalDate: true,
+    headers: spec.headers,
+  };
   const pass = process.env[spec.passwordEnv];
   if (pass === undefined) throw new Error(`${spec.passwordEnv} is not set`);
   const client = new ImapFlow({
@@ -54,7 +44,7 @@ async function main(): Promise<void> {
     tls: { ca: [readFileSync(spec.caFile, 'utf8')], minVersion: 'TLSv1.2' },
     logger: false,
     disableCompression: true,
-    clientInfo: { name: RAW_FETCH_CLIENT_NAME },
+    clientInfo: { name: 'raw-fetch' },
   });
   client.on('error', (err: Error) => process.stderr.write(`raw-fetch: ${err.message}\n`));
   await client.connect();
@@ -63,9 +53,9 @@ async function main(): Promise<void> {
   let messages = 0;
   let bytes = 0;
   if (box.exists > 0) {
-    for await (const m of client.fetch('1:*', queryOf(spec), { uid: true })) {
+    for await (const m of client.fetch('1:*', query, { uid: true })) {
       messages++;
-      bytes += (m.headers?.length ?? 0) + (m.source?.length ?? 0);
+      bytes += m.headers?.length ?? 0;
     }
   }
   const ms = performance.now() - t0;

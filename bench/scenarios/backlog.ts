@@ -27,6 +27,7 @@ import {
   type BenchContext,
 } from '../lib/context.js';
 import { rotation } from '../lib/stats.js';
+import type { RawFetchSpec } from '../peers/raw-fetch.js';
 
 const RUN_DEADLINE_MS = 300_000;
 
@@ -116,9 +117,8 @@ export async function runBacklog(
       user: 'bl-raw',
       passwordEnv: PASSWORD_ENV,
       mailbox: 'INBOX',
-      query: 'fields',
       headers: opts.rawHeaders,
-    }),
+    } satisfies RawFetchSpec),
   );
   subjects.push({
     label: 'raw imapflow',

@@ -90,9 +90,11 @@ export interface Dovecot {
   /**
    * Deliver the way a local MTA does: write the file into the Maildir's new/ (no IMAP
    * connection, so it works while the user is at a connection limit). Dovecot assigns the UID
-   * when it next looks at the folder. INBOX only.
+   * when it next looks at the folder. INBOX only. Resolves with the file's base name.
    */
-  deliverToMaildir(user: string, raw: Buffer | string): Promise<void>;
+  deliverToMaildir(user: string, raw: Buffer | string): Promise<string>;
+  /** The user's INBOX Maildir (new/, cur/, tmp/ created, owned by the mail user); its path. */
+  maildir(user: string): Promise<string>;
   /** Deliver many messages over one connection (fast); resolves with their UIDs in order. */
   appendMany(user: string, mailbox: string, raws: (Buffer | string)[]): Promise<number[]>;
   /** Messages in a mailbox, ascending by UID. */
@@ -283,18 +285,24 @@ class DovecotInstance implements Dovecot {
     return uid!;
   }
 
-  async deliverToMaildir(user: string, raw: Buffer | string): Promise<void> {
+  async maildir(user: string): Promise<string> {
     const box = path.join(this.dir, 'mail', user);
     for (const sub of ['tmp', 'new', 'cur']) {
       await mkdir(path.join(box, sub), { recursive: true });
       await chown(path.join(box, sub), NOBODY, NOBODY).catch(() => undefined);
     }
     await chown(box, NOBODY, NOBODY).catch(() => undefined);
+    return box;
+  }
+
+  async deliverToMaildir(user: string, raw: Buffer | string): Promise<string> {
+    const box = await this.maildir(user);
     const name = `${Date.now()}.M${process.hrtime.bigint()}P${process.pid}.solon-test`;
     // Maildir protocol: write in tmp/, then rename into new/ (atomic for the reader).
     await writeFile(path.join(box, 'tmp', name), toCrlf(raw));
     await chown(path.join(box, 'tmp', name), NOBODY, NOBODY).catch(() => undefined);
     await rename(path.join(box, 'tmp', name), path.join(box, 'new', name));
+    return name;
   }
 
   async appendMany(

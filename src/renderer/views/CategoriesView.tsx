@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Category, Rule } from '../../shared/domain/rule';
+import { firstClick } from '../clicks';
 import { errorText } from '../format';
 import { CategoryEditor } from '../categories/CategoryEditor';
 import { CategoryTestPanel } from '../categories/CategoryTestPanel';
@@ -254,10 +255,7 @@ export function CategoriesView() {
                   <button
                     type="button"
                     aria-label={`Delete: ${c.name}`}
-                    onClick={(e) =>
-                      // The second click of a double click would hit the next row's Delete.
-                      e.detail < 2 && (users.length > 0 ? setConfirmDelete(i) : remove(i))
-                    }
+                    onClick={firstClick(() => (users.length > 0 ? setConfirmDelete(i) : remove(i)))}
                   >
                     Delete
                   </button>

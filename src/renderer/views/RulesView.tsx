@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Rule } from '../../shared/domain/rule';
+import { firstClick } from '../clicks';
 import { errorText } from '../format';
 import { RuleEditor } from '../rules/RuleEditor';
 import {
@@ -34,7 +35,7 @@ export function RulesView() {
   >();
   // Every delete since the bar was last dismissed: a double click deletes twice (the next row
   // moves under the pointer), and both must come back with one Undo.
-  const [deleted, setDeleted] = useState<Deletion<Rule>[] | undefined>();
+  const [deleted, setDeleted] = useState<Deletion<Rule>[]>([]);
   const [announce, setAnnounce] = useState('');
   const [saveError, setSaveError] = useState<string | undefined>();
   const [drag, setDrag] = useState<{ from: number; to: number | undefined } | undefined>();
@@ -70,7 +71,7 @@ export function RulesView() {
   // After a delete, keyboard users land on Undo, the one thing they may want next (the row
   // that had the focus is gone).
   useEffect(() => {
-    if (deleted) undoButton.current?.focus();
+    if (deleted.length > 0) undoButton.current?.focus();
   }, [deleted]);
 
   useEffect(() => {
@@ -138,13 +139,13 @@ export function RulesView() {
       `Deleted “${rule.name}”.`,
     ).then((ok) => {
       if (!ok) return;
-      setDeleted((d) => [...(d ?? []), { item: rule, index }]);
+      setDeleted((d) => [...d, { item: rule, index }]);
     });
   }
 
   function undoDelete(): void {
-    if (!deleted?.length) return;
-    setDeleted(undefined);
+    if (deleted.length === 0) return;
+    setDeleted([]);
     const first = deleted[0]!.item;
     void commit(
       restoreDeleted(rules, deleted),
@@ -201,7 +202,7 @@ export function RulesView() {
   }
 
   const openNew = (): void => {
-    setDeleted(undefined);
+    setDeleted([]);
     setEditing({ draft: newRuleDraft(), index: undefined, n: Date.now() });
   };
 
@@ -225,7 +226,7 @@ export function RulesView() {
           {saveError}
         </p>
       )}
-      {deleted && (
+      {deleted.length > 0 && (
         <div className="undo-bar" role="status">
           <span>
             Deleted {deleted.length > 1 ? `${deleted.length} rules: ` : ''}
@@ -238,7 +239,7 @@ export function RulesView() {
             type="button"
             className="icon-button"
             aria-label="Dismiss"
-            onClick={() => setDeleted(undefined)}
+            onClick={() => setDeleted([])}
           >
             ×
           </button>
@@ -340,7 +341,7 @@ export function RulesView() {
                     data-action="edit"
                     aria-label={`Edit: ${r.name}`}
                     onClick={() => {
-                      setDeleted(undefined);
+                      setDeleted([]);
                       setEditing({ draft: fromRule(r), index: i, n: Date.now() });
                     }}
                   >
@@ -349,18 +350,16 @@ export function RulesView() {
                   <button
                     type="button"
                     aria-label={`Duplicate: ${r.name}`}
-                    onClick={(e) =>
-                      // The second click of a double click: the first already did it.
-                      e.detail < 2 &&
-                      void commit(duplicateRule(rules, i), `Duplicated “${r.name}”.`)
-                    }
+                    onClick={firstClick(
+                      () => void commit(duplicateRule(rules, i), `Duplicated “${r.name}”.`),
+                    )}
                   >
                     Duplicate
                   </button>
                   <button
                     type="button"
                     aria-label={`Delete: ${r.name}`}
-                    onClick={(e) => e.detail < 2 && remove(i)}
+                    onClick={firstClick(() => remove(i))}
                   >
                     Delete
                   </button>

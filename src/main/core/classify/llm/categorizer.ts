@@ -110,9 +110,7 @@ export function createLlmCategorizer(opts: LlmCategorizerOptions): LlmCategorize
     if (model !== undefined) return { model: model || undefined };
     const list = await listModels(settings, key, { fetch: doFetch, clock });
     if (!list.ok) {
-      // A server that is down or refuses us fails the message; one that answers without a
-      // usable list is asked without a model name (llama.cpp serves the model it loaded).
-      if (!['http', 'rejected', 'not-openai'].includes(list.failure.kind)) return list.failure;
+      if (!answeredWithoutList(list.failure)) return list.failure;
       model = '';
       return { model: undefined };
     }
@@ -281,7 +279,7 @@ export async function categorizeOnce(
   if (!model) {
     const list = await listModels(settings, apiKey, { fetch: doFetch, clock });
     if (list.ok) model = list.models[0];
-    else if (!['http', 'rejected', 'not-openai'].includes(list.failure.kind))
+    else if (!answeredWithoutList(list.failure))
       return { category: undefined, ms: elapsed(), answer: '', reason: list.failure.reason };
   }
   try {
@@ -315,4 +313,13 @@ export async function categorizeOnce(
       reason: `internal error: ${String(err)}`,
     };
   }
+}
+
+/**
+ * The server answered /models, just not with a usable list (an HTTP error or another shape):
+ * it is there, so the chat request goes without a model name (llama.cpp serves the model it
+ * loaded). Anything else (refused, DNS, timeout…) fails the message.
+ */
+function answeredWithoutList(f: Failure): boolean {
+  return f.kind === 'http' || f.kind === 'rejected' || f.kind === 'not-openai';
 }

@@ -171,7 +171,8 @@ export type ReplyReading =
 
 /** A reply's text, quoted for a log line: one line, at most 120 characters. */
 export function quote(answer: string): string {
-  const one = answer.replace(/\s+/g, ' ').trim();
+  // One line, but not trimmed: " RECEIPTS " must not read as RECEIPTS.
+  const one = answer.replace(/\s+/g, ' ');
   return JSON.stringify(one.length > 120 ? `${one.slice(0, 119)}…` : one);
 }
 
@@ -256,8 +257,7 @@ export function readReply(bodyText: string, allowed: readonly string[]): ReplyRe
       answer: content,
       failure: {
         kind: 'unknown-category',
-        // Quoted as it came (spaces too): " RECEIPTS " is not RECEIPTS.
-        reason: `the model answered ${JSON.stringify(name.length > 120 ? `${name.slice(0, 119)}…` : name)}, which is not one of the categories`,
+        reason: `the model answered ${quote(name)}, which is not one of the categories`,
       },
     };
   return { ok: true, category: found === NONE ? undefined : found, answer: content };
