@@ -254,6 +254,9 @@ async function main(): Promise<void> {
   const d = dovecot;
   say(`private Dovecot on 127.0.0.1:${d.tlsPort} (implicit TLS)`);
 
+  /** What a subject runs: the bundle (plain node) or the source (under tsx). */
+  const fileOf = (spec: SubjectSpec, entry: string): string =>
+    spec.runtime === 'node' ? built[entry]! : path.join(projectRoot, entry);
   const subjects: Subject[] = [];
   for (const spec of SUBJECTS) {
     const users = usersOf(spec);
@@ -275,10 +278,7 @@ async function main(): Promise<void> {
       const config = { ...perUser[0]!, accounts: perUser.flatMap((c) => c.accounts) };
       const configFile = path.join(dir, `${spec.key}.json`);
       await writeFile(configFile, JSON.stringify(config, null, 2));
-      const file =
-        spec.runtime === 'node'
-          ? built['src/main/cli.ts']!
-          : path.join(projectRoot, 'src', 'main', 'cli.ts');
+      const file = fileOf(spec, 'src/main/cli.ts');
       // The bundle runs as its first line says (CLI_NODE_FLAGS); the tsx run as `npm run solon`.
       child = spawnSubject(
         spec,
@@ -297,11 +297,7 @@ async function main(): Promise<void> {
       };
       const specFile = path.join(dir, `${spec.key}.json`);
       await writeFile(specFile, JSON.stringify(rawSpec, null, 2));
-      const file =
-        spec.runtime === 'node'
-          ? built['bench/lib/raw-idle.ts']!
-          : path.join(projectRoot, 'bench', 'lib', 'raw-idle.ts');
-      child = spawnSubject(spec, file, [specFile], logFile);
+      child = spawnSubject(spec, fileOf(spec, 'bench/lib/raw-idle.ts'), [specFile], logFile);
       readyMarkers = users.map((u) => `raw-idle ${u}/${MAILBOX}: idling`);
     }
     subjects.push({ spec, child, logFile, readyMarkers });
